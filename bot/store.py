@@ -1,0 +1,475 @@
+"""The SQLite store: papers, the days they were featured, their tags, and full-text search.
+
+Why the shape it has:
+- ``papers`` holds one row per arXiv id; a paper featured on several days has several ``appearances``.
+- ``paper_tags`` is the truth about tags; ``tag_days`` repeats (tag, day, upvotes) per appearance so
+  that "tag T, newest first" and "tag T on day D" are a single index range scan even at millions of
+  papers (the query benchmark holds us to that).
+- Upserts merge field by field: a source that lacks a value never blanks what a richer source filled,
+  and a write happens only when something changed, so importing the same data twice changes nothing.
+- Schema changes are sqlite-utils migrations, applied on open.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlite_utils import Database, Migrations
+
+from bot.models import Paper
+
+migrations = Migrations("paperboy")
+
+
+@migrations()
+def m001_papers(db: Database) -> None:
+    """Papers, appearances, tags and FTS: what the core pipeline needs."""
+    db.execute(
+        """
+        CREATE TABLE papers (
+            arxiv_id TEXT PRIMARY KEY,
+            title TEXT NOT NULL DEFAULT '',
+            authors TEXT NOT NULL DEFAULT '[]',
+            abstract TEXT NOT NULL DEFAULT '',
+            summary TEXT NOT NULL DEFAULT '',
+            github_urls TEXT NOT NULL DEFAULT '[]',
+            huggingface_urls TEXT NOT NULL DEFAULT '[]',
+            project_page TEXT NOT NULL DEFAULT '',
+            upvotes INTEGER NOT NULL DEFAULT 0,
+            keywords TEXT NOT NULL DEFAULT '[]',
+            published_at TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL DEFAULT '',
+            summary_source TEXT NOT NULL DEFAULT '',
+            authors_source TEXT NOT NULL DEFAULT '',
+            tags_source TEXT NOT NULL DEFAULT '',
+            last_day TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_papers_recent ON papers (last_day DESC, upvotes DESC)")
+    db.execute(
+        """
+        CREATE TABLE appearances (
+            arxiv_id TEXT NOT NULL REFERENCES papers(arxiv_id),
+            day TEXT NOT NULL,
+            source TEXT NOT NULL DEFAULT '',
+            upvotes INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (arxiv_id, day)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute("CREATE INDEX idx_appearances_day ON appearances (day DESC, upvotes DESC)")
+    db.execute(
+        """
+        CREATE TABLE paper_tags (
+            arxiv_id TEXT NOT NULL REFERENCES papers(arxiv_id),
+            tag TEXT NOT NULL,
+            position INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (arxiv_id, tag)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE tag_days (
+            tag TEXT NOT NULL,
+            day TEXT NOT NULL,
+            upvotes INTEGER NOT NULL DEFAULT 0,
+            arxiv_id TEXT NOT NULL,
+            PRIMARY KEY (tag, day, arxiv_id)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute("CREATE INDEX idx_tag_days_order ON tag_days (tag, day DESC, upvotes DESC)")
+    db.execute(
+        """
+        CREATE TABLE fetch_log (
+            day TEXT NOT NULL,
+            source TEXT NOT NULL,
+            papers INTEGER NOT NULL,
+            fetched_at TEXT NOT NULL,
+            PRIMARY KEY (day, source)
+        )
+        """
+    )
+    db["papers"].enable_fts(
+        ["title", "authors", "summary", "abstract"], create_triggers=True, tokenize="porter unicode61"
+    )
+
+
+# Which source wins a field when both have a value: higher is richer. A source missing from a table
+# ranks 0. Digest files carry the curated bullet summary and tags; the HF API has full author names.
+SUMMARY_RANK = {"digest-md": 3, "digest-json": 3, "hf-api": 2, "arxiv": 1}
+AUTHORS_RANK = {"hf-api": 3, "arxiv": 2, "digest-json": 1, "digest-md": 1}
+TAGS_RANK = {"digest": 2, "auto": 1}
+
+_JSON_FIELDS = ("authors", "github_urls", "huggingface_urls", "keywords")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(slots=True)
+class UpsertStats:
+    """What an import did, for the one-line report the CLI prints."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    appearances: int = 0
+
+    def __iadd__(self, other: UpsertStats) -> UpsertStats:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.appearances += other.appearances
+        return self
+
+
+@dataclass(slots=True)
+class Query:
+    """Filters for :meth:`Store.query`; they combine (AND). Several tags mean all of them."""
+
+    tags: list[str] = field(default_factory=list)
+    day: str | None = None
+    since: str | None = None
+    until: str | None = None
+    text: str | None = None
+    limit: int = 20
+    offset: int = 0
+
+
+def fts_expression(text: str) -> str:
+    """Turn what a person typed into a safe FTS5 query: every word must match, prefixes allowed last.
+
+    FTS5 syntax (quotes, NEAR, column filters, ``-``) in user input would raise errors or surprise;
+    each word is quoted so the input is only ever a list of terms.
+    """
+    words = [w for w in "".join(c if c.isalnum() else " " for c in text).split() if w]
+    if not words:
+        raise ValueError("The search text has no words to look for.")
+    quoted = [f'"{w}"' for w in words[:16]]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+class Store:
+    """All reads and writes of the SQLite file. Synchronous on purpose: each call is milliseconds."""
+
+    def __init__(self, path: str | Path, *, migrate: bool = True) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        self.db = Database(conn)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        if migrate:
+            migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- writes -------------------------------------------------------------------------------
+
+    def upsert_papers(self, papers: Iterable[Paper]) -> UpsertStats:
+        """Merge papers into the store in one transaction; see the module docstring for the rules."""
+        stats = UpsertStats()
+        with self.db.atomic():
+            for paper in papers:
+                stats += self._upsert_one(paper)
+        return stats
+
+    def _upsert_one(self, paper: Paper) -> UpsertStats:
+        stats = UpsertStats()
+        old = self._row(paper.arxiv_id)
+        merged = _merge(old, paper)
+        if old is None:
+            merged["created_at"] = merged["updated_at"] = _now()
+            self.db["papers"].insert(merged)
+            stats.new = 1
+        else:
+            changes = {k: v for k, v in merged.items() if old.get(k) != v}
+            if changes:
+                changes["updated_at"] = _now()
+                self.db["papers"].update(paper.arxiv_id, changes)
+                stats.updated = 1
+            else:
+                stats.unchanged = 1
+        days_before = {r[0] for r in self.db.execute(
+            "SELECT day FROM appearances WHERE arxiv_id = ?", [paper.arxiv_id]).fetchall()}
+        for day in paper.dates:
+            if day not in days_before:
+                self.db.execute(
+                    "INSERT INTO appearances (arxiv_id, day, source, upvotes) VALUES (?, ?, ?, ?)",
+                    [paper.arxiv_id, day, paper.source, merged["upvotes"]],
+                )
+                stats.appearances += 1
+                if old is not None and not stats.updated:
+                    stats.unchanged, stats.updated = 0, 1
+        all_days = days_before | set(paper.dates)
+        last_day = max(all_days) if all_days else ""
+        if last_day != merged["last_day"]:
+            self.db.execute("UPDATE papers SET last_day = ? WHERE arxiv_id = ?", [last_day, paper.arxiv_id])
+        upvotes_changed = old is not None and old["upvotes"] != merged["upvotes"]
+        if upvotes_changed:
+            self.db.execute("UPDATE appearances SET upvotes = ? WHERE arxiv_id = ?",
+                            [merged["upvotes"], paper.arxiv_id])
+        tags = self._apply_tags(old, paper)
+        if tags is not None or upvotes_changed or stats.appearances:
+            self._reindex_tag_days(paper.arxiv_id)
+        return stats
+
+    def _apply_tags(self, old: dict | None, paper: Paper) -> list[str] | None:
+        """Replace the paper's tags when the new ones come from an equal or richer source."""
+        if not paper.tags:
+            return None
+        new_rank = TAGS_RANK.get(paper.tags_source or "auto", 1)
+        old_rank = TAGS_RANK.get((old or {}).get("tags_source", ""), 0)
+        current = self.tags_of(paper.arxiv_id)
+        if current and new_rank < old_rank:
+            return None
+        tags = list(dict.fromkeys(paper.tags))
+        if tags == current:
+            return None
+        self.db.execute("DELETE FROM paper_tags WHERE arxiv_id = ?", [paper.arxiv_id])
+        self.db.conn.executemany(
+            "INSERT INTO paper_tags (arxiv_id, tag, position) VALUES (?, ?, ?)",
+            [(paper.arxiv_id, t, i) for i, t in enumerate(tags)],
+        )
+        self.db.execute(
+            "UPDATE papers SET tags_source = ? WHERE arxiv_id = ?",
+            [paper.tags_source or "auto", paper.arxiv_id],
+        )
+        return tags
+
+    def _reindex_tag_days(self, arxiv_id: str) -> None:
+        self.db.execute("DELETE FROM tag_days WHERE arxiv_id = ?", [arxiv_id])
+        self.db.execute(
+            """INSERT INTO tag_days (tag, day, upvotes, arxiv_id)
+               SELECT t.tag, a.day, a.upvotes, a.arxiv_id
+               FROM paper_tags t JOIN appearances a ON a.arxiv_id = t.arxiv_id
+               WHERE t.arxiv_id = ?""",
+            [arxiv_id],
+        )
+
+    def record_fetch(self, day: str, source: str, count: int) -> None:
+        """Remember that ``day`` was fetched from ``source`` (what makes backfill resumable)."""
+        self.db["fetch_log"].upsert(
+            {"day": day, "source": source, "papers": count, "fetched_at": _now()}, pk=("day", "source")
+        )
+
+    def fetched_days(self, source: str) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT day FROM fetch_log WHERE source = ?", [source])}
+
+    # ---- reads --------------------------------------------------------------------------------
+
+    def _row(self, arxiv_id: str) -> dict | None:
+        rows = list(self.db.query("SELECT * FROM papers WHERE arxiv_id = ?", [arxiv_id]))
+        return rows[0] if rows else None
+
+    def tags_of(self, arxiv_id: str) -> list[str]:
+        return [r[0] for r in self.db.execute(
+            "SELECT tag FROM paper_tags WHERE arxiv_id = ? ORDER BY position", [arxiv_id])]
+
+    def get(self, arxiv_id: str) -> Paper | None:
+        """One paper with its tags and days, or None."""
+        row = self._row(arxiv_id)
+        return self._papers([row])[0] if row else None
+
+    def count_papers(self) -> int:
+        return self.db.execute("SELECT count(*) FROM papers").fetchone()[0]
+
+    def _papers(self, rows: list[dict]) -> list[Paper]:
+        """Rows of ``papers`` → Paper objects, tags and days fetched in two batched queries."""
+        if not rows:
+            return []
+        ids = [r["arxiv_id"] for r in rows]
+        marks = ",".join("?" * len(ids))
+        tags: dict[str, list[str]] = {i: [] for i in ids}
+        for aid, tag in self.db.execute(
+            f"SELECT arxiv_id, tag FROM paper_tags WHERE arxiv_id IN ({marks}) ORDER BY arxiv_id, position", ids
+        ):
+            tags[aid].append(tag)
+        days: dict[str, list[str]] = {i: [] for i in ids}
+        for aid, day in self.db.execute(
+            f"SELECT arxiv_id, day FROM appearances WHERE arxiv_id IN ({marks}) ORDER BY arxiv_id, day", ids
+        ):
+            days[aid].append(day)
+        out = []
+        for r in rows:
+            out.append(Paper(
+                arxiv_id=r["arxiv_id"], title=r["title"], authors=json.loads(r["authors"]),
+                abstract=r["abstract"], summary=r["summary"], tags=tags[r["arxiv_id"]],
+                github_urls=json.loads(r["github_urls"]), huggingface_urls=json.loads(r["huggingface_urls"]),
+                project_page=r["project_page"], upvotes=r["upvotes"], dates=days[r["arxiv_id"]],
+                source=r["source"], keywords=json.loads(r["keywords"]), published_at=r["published_at"],
+                tags_source=r["tags_source"],
+            ))
+        return out
+
+    def query(self, q: Query) -> list[Paper]:
+        """Papers matching every filter, newest featured day first, then most upvoted."""
+        sql, params = self._query_sql(q)
+        sql += " LIMIT ? OFFSET ?"
+        rows = list(self.db.query(sql, [*params, q.limit, q.offset]))
+        return self._papers(rows)
+
+    def count(self, q: Query) -> int:
+        """How many papers :meth:`query` would return without a limit."""
+        sql, params = self._query_sql(q)
+        return self.db.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
+
+    def _query_sql(self, q: Query) -> tuple[str, list]:
+        """Pick the driving index by the filters given; every plan is an index range scan in order.
+
+        With a day or range, each paper is listed once, at its latest appearance inside the range.
+        """
+        since, until = (q.day, q.day) if q.day else (q.since, q.until)
+        has_range = bool(since or until)
+        lo, hi = since or "0000-00-00", until or "9999-99-99"
+        tags = list(dict.fromkeys(q.tags))
+        where: list[str] = []
+        params: list = []
+        if tags:
+            driver = "tag_days d"
+            where.append("d.tag = ?")
+            params.append(tags[0])
+            extra_tags = tags[1:]
+        elif has_range or not q.text:
+            driver = "appearances d"
+            extra_tags = []
+        else:
+            # Text only: drive from the FTS matches, ordered by the paper's latest day.
+            sql = ("SELECT p.* FROM papers_fts f JOIN papers p ON p.rowid = f.rowid "
+                   "WHERE papers_fts MATCH ? ORDER BY p.last_day DESC, p.upvotes DESC, p.arxiv_id")
+            return sql, [fts_expression(q.text)]
+        if has_range:
+            where.append("d.day BETWEEN ? AND ?")
+            params += [lo, hi]
+            where.append("NOT EXISTS (SELECT 1 FROM appearances a2 WHERE a2.arxiv_id = d.arxiv_id "
+                         "AND a2.day > d.day AND a2.day <= ?)")
+            params.append(hi)
+        else:
+            where.append("d.day = p.last_day")
+        for tag in extra_tags:
+            where.append("EXISTS (SELECT 1 FROM paper_tags t2 WHERE t2.arxiv_id = d.arxiv_id AND t2.tag = ?)")
+            params.append(tag)
+        if q.text:
+            where.append("EXISTS (SELECT 1 FROM papers_fts f WHERE papers_fts MATCH ? AND f.rowid = p.rowid)")
+            params.append(fts_expression(q.text))
+        sql = (f"SELECT p.* FROM {driver} JOIN papers p ON p.arxiv_id = d.arxiv_id "
+               f"WHERE {' AND '.join(where)} ORDER BY d.day DESC, d.upvotes DESC, d.arxiv_id")
+        return sql, params
+
+    def papers_on(self, day: str, tags_any: Iterable[str] = ()) -> list[Paper]:
+        """The papers featured on ``day`` (any of ``tags_any`` if given), most upvoted first.
+
+        Used for digests, where a channel follows several tags and wants a paper carrying any of them.
+        """
+        tags = list(tags_any)
+        if tags:
+            marks = ",".join("?" * len(tags))
+            sql = (f"SELECT p.* FROM appearances a JOIN papers p ON p.arxiv_id = a.arxiv_id "
+                   f"WHERE a.day = ? AND EXISTS (SELECT 1 FROM paper_tags t WHERE t.arxiv_id = a.arxiv_id "
+                   f"AND t.tag IN ({marks})) ORDER BY a.upvotes DESC, a.arxiv_id")
+            rows = list(self.db.query(sql, [day, *tags]))
+        else:
+            rows = list(self.db.query(
+                "SELECT p.* FROM appearances a JOIN papers p ON p.arxiv_id = a.arxiv_id "
+                "WHERE a.day = ? ORDER BY a.upvotes DESC, a.arxiv_id", [day]))
+        return self._papers(rows)
+
+    def tag_counts(self, since: str | None = None) -> list[tuple[str, int]]:
+        """(tag, papers) pairs, most used first; ``since`` counts only papers featured from that day on."""
+        if since:
+            sql = ("SELECT tag, count(DISTINCT arxiv_id) AS n FROM tag_days WHERE day >= ? "
+                   "GROUP BY tag ORDER BY n DESC, tag")
+            return [(r[0], r[1]) for r in self.db.execute(sql, [since])]
+        sql = "SELECT tag, count(*) AS n FROM paper_tags GROUP BY tag ORDER BY n DESC, tag"
+        return [(r[0], r[1]) for r in self.db.execute(sql)]
+
+    def days_with_papers(self, since: str | None = None, until: str | None = None) -> list[str]:
+        sql = "SELECT DISTINCT day FROM appearances WHERE day BETWEEN ? AND ? ORDER BY day"
+        return [r[0] for r in self.db.execute(sql, [since or "0000", until or "9999"])]
+
+    def nearest_day_with_papers(self, day: str) -> str | None:
+        """The closest day to ``day`` that has papers (earlier wins a tie): for 'nothing on a weekend'."""
+        before = self.db.execute(
+            "SELECT day FROM appearances WHERE day <= ? ORDER BY day DESC LIMIT 1", [day]).fetchone()
+        after = self.db.execute(
+            "SELECT day FROM appearances WHERE day >= ? ORDER BY day ASC LIMIT 1", [day]).fetchone()
+        options = [r[0] for r in (before, after) if r]
+        if not options:
+            return None
+        from datetime import date as _d
+
+        target = _d.fromisoformat(day)
+        return min(options, key=lambda d: (abs((_d.fromisoformat(d) - target).days), d))
+
+    def labelled_papers(self, limit: int = 20000) -> Iterator[Paper]:
+        """Papers whose tags came from a digest: what the tagger learns from."""
+        rows = list(self.db.query(
+            "SELECT * FROM papers WHERE tags_source = 'digest' ORDER BY last_day DESC LIMIT ?", [limit]))
+        for i in range(0, len(rows), 500):
+            yield from self._papers(rows[i:i + 500])
+
+
+def _merge(old: dict | None, paper: Paper) -> dict:
+    """The row ``paper`` should leave behind, given what the store had (``old``)."""
+    new = {
+        "arxiv_id": paper.arxiv_id,
+        "title": paper.title,
+        "authors": paper.authors,
+        "abstract": paper.abstract,
+        "summary": paper.summary,
+        "github_urls": paper.github_urls,
+        "huggingface_urls": paper.huggingface_urls,
+        "project_page": paper.project_page,
+        "upvotes": int(paper.upvotes or 0),
+        "keywords": paper.keywords,
+        "published_at": paper.published_at,
+        "source": paper.source,
+        "summary_source": paper.source if paper.summary else "",
+        "authors_source": paper.source if paper.authors else "",
+    }
+    if old is None:
+        row = {k: (json.dumps(v, ensure_ascii=False) if k in _JSON_FIELDS else v) for k, v in new.items()}
+        row.update(tags_source="", last_day="")
+        return row
+    row = dict(old)
+    for key in ("title", "abstract", "project_page", "published_at"):
+        if new[key] and (not old[key] or (key == "title" and _richer_title(old[key], new[key]))):
+            row[key] = new[key]
+    if new["summary"] and SUMMARY_RANK.get(new["source"], 0) >= SUMMARY_RANK.get(old["summary_source"], 0):
+        row["summary"], row["summary_source"] = new["summary"], new["source"]
+    if new["authors"] and AUTHORS_RANK.get(new["source"], 0) >= AUTHORS_RANK.get(old["authors_source"], 0):
+        row["authors"] = json.dumps(new["authors"], ensure_ascii=False)
+        row["authors_source"] = new["source"]
+    for key in ("github_urls", "huggingface_urls", "keywords"):
+        merged = list(dict.fromkeys([*json.loads(old[key]), *new[key]]))
+        row[key] = json.dumps(merged, ensure_ascii=False)
+    row["upvotes"] = max(int(old["upvotes"]), new["upvotes"])
+    if not old["source"]:
+        row["source"] = new["source"]
+    return row
+
+
+def _richer_title(old: str, new: str) -> bool:
+    """A title replaces another only when it is the same title, cut less (older digests truncate)."""
+    return len(new) > len(old) and new.casefold().startswith(old.rstrip(".… ").casefold())

@@ -1,0 +1,123 @@
+"""The store against real SQLite files: merging, idempotent imports, queries and their order."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from bot.models import Paper
+from bot.store import Query, Store, fts_expression
+
+
+def paper(aid: str, **kw) -> Paper:
+    base = {"title": f"Paper {aid}", "dates": ["2025-01-24"], "source": "digest-md"}
+    base.update(kw)
+    return Paper(arxiv_id=aid, **base)
+
+
+@pytest.fixture
+def store(db_path):
+    with Store(db_path) as s:
+        yield s
+
+
+def test_schema_is_migrated_in_wal_mode_and_reopening_applies_nothing_twice(db_path):
+    Store(db_path).close()
+    with Store(db_path) as again:
+        assert again.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        applied = again.db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0]
+        assert applied >= 1
+        assert {"papers", "appearances", "paper_tags", "tag_days", "papers_fts"} <= set(again.db.table_names())
+
+
+def test_importing_the_same_papers_twice_changes_nothing(store, db_path):
+    papers = [paper("2501.00001", tags=["Multimodal"], tags_source="digest"), paper("2501.00002")]
+    first = store.upsert_papers(papers)
+    dump = list(sqlite3.connect(db_path).iterdump())
+    second = store.upsert_papers(papers)
+    assert (first.new, second.new, second.updated, second.unchanged) == (2, 0, 0, 2)
+    assert list(sqlite3.connect(db_path).iterdump()) == dump
+
+
+def test_a_poorer_source_never_blanks_or_overrides_what_a_richer_one_filled(store):
+    store.upsert_papers([paper(
+        "2501.00001", title="Sigma", authors=["hanglics"], summary="- bullet one\n- bullet two",
+        tags=["Natural Language Processing", "Text Generation"], tags_source="digest",
+        github_urls=["https://github.com/a/b"], upvotes=5)])
+    store.upsert_papers([paper(
+        "2501.00001", title="Sigma", authors=["Hang Li", "Ye Gong"], abstract="We present Sigma.",
+        summary="An AI summary.", tags=["Computer Vision"], tags_source="auto", source="hf-api",
+        github_urls=[], project_page="https://sigma.example", upvotes=3, dates=["2025-01-25"])])
+    p = store.get("2501.00001")
+    assert p.summary == "- bullet one\n- bullet two"          # digest summary beats HF's ai_summary
+    assert p.authors == ["Hang Li", "Ye Gong"]                # HF's full names beat digest user names
+    assert p.tags == ["Natural Language Processing", "Text Generation"]  # auto tags never replace digest
+    assert p.abstract == "We present Sigma."                  # filled where it was empty
+    assert p.github_urls == ["https://github.com/a/b"]        # an empty list blanks nothing
+    assert p.project_page == "https://sigma.example"
+    assert p.upvotes == 5
+    assert p.dates == ["2025-01-24", "2025-01-25"]            # featured on two days
+
+
+def test_digest_tags_replace_automatic_ones(store):
+    store.upsert_papers([paper("2501.00001", tags=["Other"], tags_source="auto", source="hf-api")])
+    store.upsert_papers([paper("2501.00001", tags=["Audio", "Text-to-Speech"], tags_source="digest")])
+    assert store.get("2501.00001").tags == ["Audio", "Text-to-Speech"]
+    assert store.query(Query(tags=["Other"])) == []
+
+
+def test_query_filters_combine_and_results_are_newest_first_then_most_upvoted(store):
+    store.upsert_papers([
+        paper("2501.00001", tags=["Multimodal"], upvotes=1, dates=["2025-01-23"], title="Video models"),
+        paper("2501.00002", tags=["Multimodal"], upvotes=9, dates=["2025-01-24"]),
+        paper("2501.00003", tags=["Multimodal", "Text-to-Video"], upvotes=50, dates=["2025-01-24"]),
+        paper("2501.00004", tags=["Audio"], upvotes=99, dates=["2025-01-24"], summary="- speech synthesis"),
+    ])
+    ids = lambda q: [p.arxiv_id for p in store.query(q)]  # noqa: E731
+    assert ids(Query(tags=["Multimodal"])) == ["2501.00003", "2501.00002", "2501.00001"]
+    assert ids(Query(day="2025-01-24")) == ["2501.00004", "2501.00003", "2501.00002"]
+    assert ids(Query(tags=["Multimodal", "Text-to-Video"])) == ["2501.00003"]
+    assert ids(Query(tags=["Multimodal"], day="2025-01-23")) == ["2501.00001"]
+    assert ids(Query(text="speech")) == ["2501.00004"]
+    assert ids(Query(text="video", since="2025-01-20", until="2025-01-23")) == ["2501.00001"]
+    assert ids(Query(tags=["Multimodal"], limit=1, offset=1)) == ["2501.00002"]
+    assert store.count(Query(tags=["Multimodal"])) == 3
+
+
+def test_a_paper_featured_twice_is_listed_once_at_its_latest_day_in_range(store):
+    store.upsert_papers([paper("2501.00001", tags=["Audio"], dates=["2025-01-20", "2025-01-24"]),
+                         paper("2501.00002", tags=["Audio"], dates=["2025-01-22"])])
+    ids = lambda q: [p.arxiv_id for p in store.query(q)]  # noqa: E731
+    assert ids(Query(tags=["Audio"])) == ["2501.00001", "2501.00002"]
+    assert ids(Query(since="2025-01-19", until="2025-01-23")) == ["2501.00002", "2501.00001"]
+    assert ids(Query(tags=["Audio"], since="2025-01-19", until="2025-01-30")) == ["2501.00001", "2501.00002"]
+
+
+def test_text_search_ignores_fts_syntax_in_user_input(store):
+    store.upsert_papers([paper("2501.00001", title='Attention "is" all -you NEAR need')])
+    assert [p.arxiv_id for p in store.query(Query(text='"attention" NEAR( -you'))] == ["2501.00001"]
+    with pytest.raises(ValueError):
+        fts_expression("  \"  ")
+
+
+def test_tag_counts_nearest_day_and_digest_selection(store):
+    store.upsert_papers([
+        paper("2501.00001", tags=["Audio"], dates=["2025-01-17"]),
+        paper("2501.00002", tags=["Audio", "Multimodal"], dates=["2025-01-24"], upvotes=3),
+        paper("2501.00003", tags=["Tabular"], dates=["2025-01-24"], upvotes=7),
+    ])
+    assert store.tag_counts() == [("Audio", 2), ("Multimodal", 1), ("Tabular", 1)]
+    assert store.tag_counts(since="2025-01-20") == [("Audio", 1), ("Multimodal", 1), ("Tabular", 1)]
+    assert store.nearest_day_with_papers("2025-01-25") == "2025-01-24"   # a Saturday
+    assert store.nearest_day_with_papers("2025-01-20") == "2025-01-17"
+    assert [p.arxiv_id for p in store.papers_on("2025-01-24")] == ["2501.00003", "2501.00002"]
+    assert [p.arxiv_id for p in store.papers_on("2025-01-24", ["Multimodal", "Audio"])] == ["2501.00002"]
+
+
+def test_backfill_bookkeeping_survives_reopening(db_path):
+    with Store(db_path) as s:
+        s.record_fetch("2025-01-24", "hf", 13)
+    with Store(db_path) as s:
+        assert s.fetched_days("hf") == {"2025-01-24"}
+        assert s.fetched_days("arxiv") == set()
