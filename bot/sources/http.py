@@ -1,0 +1,224 @@
+"""Plumbing shared by the upstream clients: one GET with retries, and folding of hard-wrapped text.
+
+Both Hugging Face and arXiv fail in the same ways (timeouts, resets, 5xx, 429 with a wait hint), so the
+retry policy lives here once. It never lets an aiohttp exception escape: callers get a response, an
+:class:`UpstreamError` (the upstream answered, uselessly) or a :class:`NetworkUnavailable` (it never did),
+each carrying one plain sentence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+
+import aiohttp
+
+from bot.errors import NetworkUnavailable, UpstreamError
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "paperboy/0.1"
+DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
+
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------------------------- text
+
+_PARA_BREAK = re.compile(r"[ \t]*(?:\r?\n[ \t]*){2,}|\r?\n[ \t]+")
+_WS = re.compile(r"\s+")
+
+
+def fold_line(text: Any) -> str:
+    """One line: every run of whitespace (hard line breaks included) becomes one space."""
+    if not isinstance(text, str):
+        return ""
+    return _WS.sub(" ", text).strip()
+
+
+def fold_paragraphs(text: Any, *, indent_is_paragraph: bool = False) -> str:
+    """Hard-wrapped prose → paragraphs joined by ``"\\n\\n"``, each folded to one line.
+
+    A blank line always separates paragraphs. arXiv also marks a new paragraph by a line break followed
+    by indentation (``"\\n  In this paper"``), so ``indent_is_paragraph`` treats that as one too.
+    """
+    if not isinstance(text, str):
+        return ""
+    text = text.strip()
+    if not text:
+        return ""
+    splitter = _PARA_BREAK if indent_is_paragraph else re.compile(r"[ \t]*(?:\r?\n[ \t]*){2,}")
+    parts = (fold_line(p) for p in splitter.split(text))
+    return "\n\n".join(p for p in parts if p)
+
+
+def day_of(timestamp: Any) -> str:
+    """``YYYY-MM-DD`` of an ISO timestamp such as ``2026-07-13T00:00:00.000Z``; ``""`` if it is not one."""
+    if isinstance(timestamp, str) and re.match(r"\d{4}-\d{2}-\d{2}(?:$|[T ])", timestamp):
+        return timestamp[:10]
+    return ""
+
+
+# ---------------------------------------------------------------------------------------- retries
+
+
+@dataclass(slots=True)
+class RetryPolicy:
+    """How hard to try: ``retries`` extra attempts after the first, exponential backoff with jitter.
+
+    ``max_wait`` caps any single pause, including a server's own "come back in N s" (429), so a
+    misbehaving upstream cannot park the daily job for an hour.
+    """
+
+    retries: int = 4
+    backoff: float = 1.0
+    max_wait: float = 60.0
+    bad_body_retries: int = 2
+
+    def delay(self, attempt: int) -> float:
+        """Pause before retry number ``attempt`` (0-based): base·2^n plus up to one base of jitter."""
+        base = self.backoff * (2**attempt)
+        return min(self.max_wait, base + random.uniform(0, self.backoff))
+
+
+def wait_hint(headers: Mapping[str, str]) -> float | None:
+    """Seconds a 429/503 asks us to wait, from ``RateLimit`` (``"api";r=0;t=55``) or ``Retry-After``.
+
+    The IETF draft header is what Hugging Face sends; its older ``reset=55`` form and the classic
+    ``Retry-After`` (seconds or an HTTP date) are accepted too. ``None`` when there is no usable hint.
+    """
+    rl = headers.get("RateLimit") or headers.get("X-RateLimit-Reset")
+    if rl:
+        m = re.search(r"(?:^|[;,\s])(?:t|reset)\s*=\s*(\d+(?:\.\d+)?)", rl)
+        if m:
+            return float(m.group(1))
+        if re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", rl):  # X-RateLimit-Reset: 55
+            return float(rl)
+    ra = headers.get("Retry-After")
+    if ra:
+        ra = ra.strip()
+        if re.fullmatch(r"\d+(?:\.\d+)?", ra):
+            return float(ra)
+        try:
+            when = parsedate_to_datetime(ra)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return None
+
+
+def connection_reason(err: BaseException) -> str:
+    """A short human reason for a failed connection ("connection refused", "DNS lookup failed" ...)."""
+    os_err = getattr(err, "os_error", None) or err
+    dns_error = getattr(aiohttp, "ClientConnectorDNSError", socket.gaierror)  # aiohttp >= 3.11
+    if isinstance(err, dns_error) or isinstance(os_err, socket.gaierror):
+        return "the host name could not be resolved (DNS lookup failed)"
+    if isinstance(os_err, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(os_err, ConnectionResetError) or isinstance(err, aiohttp.ServerDisconnectedError):
+        return "the connection was closed before an answer came"
+    if isinstance(err, aiohttp.ClientSSLError):
+        return "the TLS handshake failed"
+    text = getattr(os_err, "strerror", None) or str(os_err) or type(err).__name__
+    return text.rstrip(".")
+
+
+@dataclass(slots=True)
+class _Failure:
+    kind: str  # "network" (never answered) or "http" (answered badly)
+    reason: str
+
+
+async def get_with_retries(
+    session: aiohttp.ClientSession,
+    url: str,
+    params: Mapping[str, str | int] | None = None,
+    *,
+    timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
+    policy: RetryPolicy | None = None,
+    service: str,
+    base_url: str,
+    what: str,
+    parse: Callable[[int, str], T],
+    bad_body: str,
+    headers: Mapping[str, str] | None = None,
+) -> T:
+    """GET ``url`` and return ``parse(status, text)``, retrying what is worth retrying.
+
+    Retried: timeouts, connection errors, 5xx, 429 (waiting as the server asks, capped by
+    ``policy.max_wait``), and bodies ``parse`` rejects by raising ``ValueError`` (at most
+    ``policy.bad_body_retries`` times, then ``UpstreamError(bad_body)``). Other statuses go to ``parse``
+    as they are, so the caller decides what a 400 or 404 means. ``service``/``base_url``/``what`` only
+    word the error sentences, e.g. "Cannot reach Hugging Face at https://huggingface.co: connection
+    refused."
+    """
+    policy = policy or RetryPolicy()
+    hdrs = {"User-Agent": USER_AGENT, **(headers or {})}
+    bad_bodies = 0
+    last: _Failure | None = None
+    attempts = max(0, policy.retries) + 1
+    for attempt in range(attempts):
+        pause: float | None = None
+        try:
+            async with session.get(url, params=params, headers=hdrs, timeout=timeout) as resp:
+                text = await resp.text(errors="replace")
+                status = resp.status
+                if status == 429 or status >= 500:
+                    hint = wait_hint(resp.headers)
+                    last = _Failure("http", f"HTTP {status}")
+                    if hint is not None:
+                        pause = min(policy.max_wait, hint)
+                else:
+                    try:
+                        return parse(status, text)
+                    except ValueError as err:
+                        bad_bodies += 1
+                        last = _Failure("http", str(err) or "unusable body")
+                        if bad_bodies > policy.bad_body_retries:
+                            raise UpstreamError(bad_body) from None
+        except TimeoutError:
+            secs = timeout.total or timeout.sock_read or timeout.connect
+            last = _Failure("network", f"no answer within {secs:g} s" if secs else "timed out")
+        except aiohttp.ClientConnectorError as err:
+            last = _Failure("network", connection_reason(err))
+        except aiohttp.InvalidURL as err:
+            raise NetworkUnavailable(
+                f"Cannot reach {service} at {base_url}: the address {err} is invalid."
+            ) from None
+        except (aiohttp.ClientError, OSError) as err:
+            last = _Failure("network", connection_reason(err))
+
+        if attempt + 1 >= attempts:
+            break
+        if pause is None:
+            pause = policy.delay(attempt)
+        log.warning(
+            "%s: %s failed (%s), retry %d of %d in %.2f s",
+            service,
+            what,
+            last.reason if last else "?",
+            attempt + 1,
+            attempts - 1,
+            pause,
+        )
+        await asyncio.sleep(pause)
+
+    assert last is not None
+    if last.kind == "network":
+        raise NetworkUnavailable(f"Cannot reach {service} at {base_url}: {last.reason}.")
+    if bad_bodies and last.reason and not last.reason.startswith("HTTP "):
+        raise UpstreamError(bad_body)
+    raise UpstreamError(
+        f"{service} kept failing ({last.reason}) for {what} after {attempts} "
+        f"{'try' if attempts == 1 else 'tries'}; try again later."
+    )

@@ -1,0 +1,393 @@
+"""A protocol-level fake of the Hugging Face papers API (and arXiv's export API) on 127.0.0.1.
+
+It is a real aiohttp server, so the clients under test run their real HTTP code: paging, status codes,
+headers, timeouts. Faults are scripted per route as a queue: each request to the route takes the next
+fault, and once the queue is empty it answers normally. Every request is recorded.
+
+In tests::
+
+    async with FakeHF.from_file(path) as fake:
+        fake.script("daily_papers", Fault.error(500))
+        client = HFClient(session, base_url=fake.url)
+
+From another process (the CLI tests)::
+
+    python -m tests.fakes.hf_server --port 0 --data daily.json [--atom feed.xml] [--fault 500 ...]
+
+prints ``http://127.0.0.1:PORT`` as its first stdout line once it is listening, and runs until
+SIGTERM/SIGINT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import re
+import signal
+import sys
+import xml.etree.ElementTree as ET
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+ROUTES = ("daily_papers", "papers", "query")
+ATOM = "{http://www.w3.org/2005/Atom}"
+OPENSEARCH_RE = {
+    "totalResults": re.compile(r"(<opensearch:totalResults>)\d*(</opensearch:totalResults>)"),
+    "startIndex": re.compile(r"(<opensearch:startIndex>)\d*(</opensearch:startIndex>)"),
+    "itemsPerPage": re.compile(r"(<opensearch:itemsPerPage>)\d*(</opensearch:itemsPerPage>)"),
+}
+
+
+@dataclass(slots=True)
+class Fault:
+    """What to do instead of (or before) the normal answer to one request.
+
+    ``body=None`` means "the normal answer" with ``status``/``headers`` applied only if ``status`` is
+    not 200; ``hang`` stalls that many seconds first (cut short when the server closes).
+    """
+
+    status: int = 200
+    body: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    hang: float = 0.0
+
+    @classmethod
+    def error(cls, status: int = 500, body: str = '{"error":"Internal Error"}') -> Fault:
+        return cls(status=status, body=body, headers={"Content-Type": "application/json"})
+
+    @classmethod
+    def rate_limited(cls, t: int = 1, *, retry_after: int | None = None) -> Fault:
+        """A 429 as Hugging Face sends it: IETF draft ``RateLimit`` header with ``t`` seconds to reset."""
+        headers = {
+            "Content-Type": "application/json",
+            "RateLimit": f'"api";r=0;t={t}',
+            "RateLimit-Policy": '"fixed window";"api";q=500;w=300',
+        }
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
+        return cls(status=429, body='{"error":"Too Many Requests"}', headers=headers)
+
+    @classmethod
+    def stall(cls, seconds: float = 30.0) -> Fault:
+        """Answer normally, but only after ``seconds`` (longer than any client timeout in tests)."""
+        return cls(hang=seconds)
+
+    @classmethod
+    def malformed(cls) -> Fault:
+        return cls(body='[{"paper": {"id": "2501.0', headers={"Content-Type": "application/json"})
+
+    @classmethod
+    def not_a_list(cls) -> Fault:
+        return cls(body='{"error": "unexpected"}', headers={"Content-Type": "application/json"})
+
+    @classmethod
+    def empty(cls) -> Fault:
+        return cls(body="[]", headers={"Content-Type": "application/json"})
+
+    @classmethod
+    def parse(cls, spec: str) -> tuple[str, Fault]:
+        """``[route:]kind[:arg]`` from the command line: 500, 429:2, hang:5, malformed, notlist, empty."""
+        route = "daily_papers"
+        head, _, rest = spec.partition(":")
+        if head in ROUTES:
+            route, spec = head, rest
+        kind, _, arg = spec.partition(":")
+        if kind.isdigit() and int(kind) == 429:
+            return route, cls.rate_limited(int(arg or 1))
+        if kind.isdigit():
+            return route, cls.error(int(kind))
+        makers = {
+            "hang": lambda: cls.stall(float(arg or 30)),
+            "malformed": cls.malformed,
+            "notlist": cls.not_a_list,
+            "empty": cls.empty,
+        }
+        if kind not in makers:
+            raise ValueError(f"unknown fault {spec!r}")
+        return route, makers[kind]()
+
+
+@dataclass(slots=True)
+class Recorded:
+    """One request as the server saw it."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    route: str
+    at: float
+
+
+def entry_day(entry: dict) -> str:
+    """The day an entry was featured: ``submittedOnDailyAt``, else (2024 shape) the entry's publishedAt."""
+    paper = entry.get("paper") if isinstance(entry.get("paper"), dict) else entry
+    for ts in (paper.get("submittedOnDailyAt"), entry.get("publishedAt"), paper.get("publishedAt")):
+        if isinstance(ts, str) and len(ts) >= 10:
+            return ts[:10]
+    return ""
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.Response(text=json.dumps(data), status=status, content_type="application/json")
+
+
+class FakeHF:
+    """The fake server. ``days`` maps ``YYYY-MM-DD`` to Daily Papers entries; ``papers`` maps ids to
+    flat paper objects (``/api/papers/ID``; entries' papers are found too); ``atom`` is an arXiv feed
+    that ``/api/query`` filters and pages like the export API does.
+    """
+
+    def __init__(
+        self,
+        days: dict[str, list[dict]] | None = None,
+        papers: dict[str, dict] | None = None,
+        atom: str | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.days: dict[str, list[dict]] = defaultdict(list, days or {})
+        self.papers: dict[str, dict] = dict(papers or {})
+        self.host, self.port = host, port
+        self.requests: list[Recorded] = []
+        self.faults: dict[str, deque[Fault]] = {r: deque() for r in ROUTES}
+        self._atom_head = ""
+        self._atom_entries: list[tuple[str, str, set[str]]] = []  # (raw xml, published, categories)
+        if atom is not None:
+            self.set_atom(atom)
+        self._runner: web.AppRunner | None = None
+        self._closing = asyncio.Event()
+
+    # -- data ------------------------------------------------------------------------------------
+
+    @classmethod
+    def from_file(cls, path: str | Path, **kwargs: Any) -> FakeHF:
+        """A fake serving a saved Daily Papers response (list) or a flat paper object (dict)."""
+        fake = cls(**kwargs)
+        fake.load(path)
+        return fake
+
+    def load(self, path: str | Path) -> None:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if isinstance(data, list):
+            self.add_entries(data)
+        elif isinstance(data, dict) and data.get("id"):
+            self.papers[str(data["id"])] = data
+        else:
+            raise ValueError(f"{path}: neither a list of Daily Papers entries nor a paper object")
+
+    def add_entries(self, entries: list[dict], day: str | None = None) -> None:
+        """Serve ``entries`` on ``day``, or each on the day it says it was featured."""
+        for e in entries:
+            self.days[day or entry_day(e)].append(e)
+
+    def set_atom(self, xml_text: str) -> None:
+        """Serve this arXiv feed from ``/api/query``, entries filtered by category and submittedDate."""
+        root = ET.fromstring(xml_text)
+        raws = re.findall(r"<entry>.*?</entry>", xml_text, flags=re.DOTALL)
+        parsed = root.findall(f"{ATOM}entry")
+        if len(raws) != len(parsed):
+            raise ValueError("cannot split this feed into entries")
+        self._atom_head = xml_text[: xml_text.index("<entry>")] if raws else xml_text.replace("</feed>", "")
+        self._atom_entries = []
+        for raw, el in zip(raws, parsed, strict=True):
+            published = el.findtext(f"{ATOM}published") or ""
+            cats = {c.get("term", "") for c in el.findall(f"{ATOM}category")}
+            self._atom_entries.append((raw, published, cats))
+
+    def script(self, route: str, *faults: Fault) -> None:
+        """Queue ``faults`` for the next requests to ``route`` (daily_papers, papers or query)."""
+        self.faults[route].extend(faults)
+
+    def requests_to(self, route: str) -> list[Recorded]:
+        return [r for r in self.requests if r.route == route]
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """Base URL to hand to a client, e.g. ``http://127.0.0.1:41234``."""
+        return f"http://{self.host}:{self.port}"
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/api/daily_papers", self._daily_papers)
+        app.router.add_get("/api/papers/{id}", self._paper)
+        app.router.add_get("/api/query", self._query)
+        return app
+
+    async def start(self) -> FakeHF:
+        self._closing = asyncio.Event()
+        self._runner = web.AppRunner(self.app(), handle_signals=False, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        return self
+
+    async def close(self) -> None:
+        self._closing.set()  # end any stalled handlers now
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeHF:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- handlers ----------------------------------------------------------------------------------
+
+    async def _begin(self, request: web.Request, route: str) -> Fault | None:
+        """Record the request, take its scripted fault and serve the stall part of it."""
+        loop = asyncio.get_running_loop()
+        self.requests.append(
+            Recorded(
+                request.method, request.path, dict(request.query), dict(request.headers), route, loop.time()
+            )
+        )
+        fault = self.faults[route].popleft() if self.faults[route] else None
+        if fault and fault.hang:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), timeout=fault.hang)
+        return fault
+
+    @staticmethod
+    def _faulted(fault: Fault | None) -> web.Response | None:
+        if fault is None or (fault.body is None and fault.status == 200):
+            return None
+        return web.Response(text=fault.body or "", status=fault.status, headers=fault.headers)
+
+    async def _daily_papers(self, request: web.Request) -> web.Response:
+        fault = await self._begin(request, "daily_papers")
+        if (resp := self._faulted(fault)) is not None:
+            return resp
+        q = request.query
+        try:
+            limit = int(q.get("limit", "50"))
+            page = int(q.get("p", "0"))
+        except ValueError:
+            return _json({"error": "Invalid query parameters"}, 400)
+        if limit > 100 or limit < 1 or page < 0:
+            return _json({"error": '"limit" must be less than or equal to 100'}, 400)
+        day = q.get("date")
+        if day is None:
+            day = max((d for d, es in self.days.items() if es), default="")
+        else:
+            try:
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+                    raise ValueError(day)
+                date.fromisoformat(day)
+            except ValueError:
+                return _json({"error": '"date" must be a valid date'}, 400)
+        entries = self.days.get(day, [])
+        return _json(entries[page * limit : (page + 1) * limit])
+
+    async def _paper(self, request: web.Request) -> web.Response:
+        fault = await self._begin(request, "papers")
+        if (resp := self._faulted(fault)) is not None:
+            return resp
+        pid = request.match_info["id"]
+        if pid in self.papers:
+            return _json(self.papers[pid])
+        for entries in self.days.values():
+            for e in entries:
+                if isinstance(e.get("paper"), dict) and e["paper"].get("id") == pid:
+                    return _json(e["paper"])
+        return _json({"error": "Paper not found"}, 404)
+
+    async def _query(self, request: web.Request) -> web.Response:
+        fault = await self._begin(request, "query")
+        if (resp := self._faulted(fault)) is not None:
+            return resp
+        q = request.query
+        try:
+            start = int(q.get("start", "0"))
+            max_results = int(q.get("max_results", "10"))
+        except ValueError:
+            return web.Response(text="start and max_results must be integers", status=400)
+        search = q.get("search_query", "")
+        cats = set(re.findall(r"cat:([\w.\-]+)", search))
+        span = re.search(r"submittedDate:\[(\d{8,14}) TO (\d{8,14})\]", search)
+        picked = []
+        for raw, published, entry_cats in self._atom_entries:
+            if cats and not cats & entry_cats:
+                continue
+            if span:
+                stamp = re.sub(r"\D", "", published)[:12]
+                lo, hi = span.group(1).ljust(12, "0"), span.group(2).ljust(12, "9")
+                if not lo <= stamp <= hi:
+                    continue
+            picked.append(raw)
+        page = picked[start : start + max_results]
+        head = self._atom_head
+        for key, value in (
+            ("totalResults", len(picked)),
+            ("startIndex", start),
+            ("itemsPerPage", max_results),
+        ):
+            head = OPENSEARCH_RE[key].sub(rf"\g<1>{value}\g<2>", head)
+        body = head + "\n  ".join(page) + "\n</feed>\n"
+        return web.Response(text=body, content_type="application/atom+xml")
+
+
+# ----------------------------------------------------------------------------------------------- CLI
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    fake = FakeHF(host=args.host, port=args.port)
+    for path in args.data:
+        fake.load(path)
+    if args.atom:
+        fake.set_atom(Path(args.atom).read_text(encoding="utf-8"))
+    for spec in args.fault:
+        route, fault = Fault.parse(spec)
+        fake.script(route, fault)
+    await fake.start()
+    print(fake.url, flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await fake.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.fakes.hf_server", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port (printed on stdout)")
+    parser.add_argument(
+        "--data", action="append", default=[], help="Daily Papers JSON or paper object; repeatable"
+    )
+    parser.add_argument("--atom", help="an arXiv export API feed to serve from /api/query")
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        help="[route:]500|429[:t]|hang[:s]|malformed|notlist|empty; repeatable",
+    )
+    args = parser.parse_args(argv)
+    try:
+        asyncio.run(_serve(args))
+    except (OSError, ValueError) as err:
+        print(f"hf_server: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
