@@ -242,7 +242,7 @@ class Store:
         new_rank = TAGS_RANK.get(paper.tags_source or "auto", 1)
         old_rank = TAGS_RANK.get((old or {}).get("tags_source", ""), 0)
         current = self.tags_of(paper.arxiv_id)
-        if current and new_rank < old_rank:
+        if current and new_rank <= old_rank and not (new_rank == old_rank == 1):
             return None
         tags = list(dict.fromkeys(paper.tags))
         if tags == current:
@@ -456,9 +456,14 @@ def _merge(old: dict | None, paper: Paper) -> dict:
     for key in ("title", "abstract", "project_page", "published_at"):
         if new[key] and (not old[key] or (key == "title" and _richer_title(old[key], new[key]))):
             row[key] = new[key]
-    if new["summary"] and SUMMARY_RANK.get(new["source"], 0) >= SUMMARY_RANK.get(old["summary_source"], 0):
+    # Each contested field keeps the value with the highest (rank, richness) key. The key orders values,
+    # not arrivals, so two sources of equal rank cannot flip-flop and a re-import changes nothing.
+    if new["summary"] and _summary_key(new["summary"], new["source"]) > _summary_key(
+            old["summary"], old["summary_source"]):
         row["summary"], row["summary_source"] = new["summary"], new["source"]
-    if new["authors"] and AUTHORS_RANK.get(new["source"], 0) >= AUTHORS_RANK.get(old["authors_source"], 0):
+    old_authors = json.loads(old["authors"])
+    if new["authors"] and _authors_key(new["authors"], new["source"]) > _authors_key(
+            old_authors, old["authors_source"]):
         row["authors"] = json.dumps(new["authors"], ensure_ascii=False)
         row["authors_source"] = new["source"]
     for key in ("github_urls", "huggingface_urls", "keywords"):
@@ -468,6 +473,15 @@ def _merge(old: dict | None, paper: Paper) -> dict:
     if not old["source"]:
         row["source"] = new["source"]
     return row
+
+
+def _summary_key(text: str, source: str) -> tuple:
+    bullets = sum(1 for line in text.splitlines() if line.lstrip().startswith(("- ", "• ", "* ")))
+    return (SUMMARY_RANK.get(source, 0) if text else -1, bullets, len(text), text)
+
+
+def _authors_key(authors: list[str], source: str) -> tuple:
+    return (AUTHORS_RANK.get(source, 0) if authors else -1, len(authors), sum(map(len, authors)), authors)
 
 
 def _richer_title(old: str, new: str) -> bool:

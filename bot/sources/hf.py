@@ -247,6 +247,9 @@ class HFClient:
                 log.warning("Hugging Face papers of %s, page %d: %s", day, page, w)
             new = 0
             for p in papers:
+                # The API lists what was featured on the day asked for: that day is the appearance, even
+                # when submittedOnDailyAt, stamped in UTC, falls on the day before or after.
+                p.dates = [day]
                 if p.arxiv_id not in seen:
                     seen[p.arxiv_id] = p
                     new += 1

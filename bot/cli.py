@@ -1,0 +1,317 @@
+"""The ``paperboy`` command: a second edge over the same core the Discord bot uses.
+
+The contract (subcommands, flags, ``--json`` shapes) is in DESIGN.md; scripts rely on it. Every
+expected failure ends as one plain sentence on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from bot import console
+from bot.config import Settings, load_settings
+from bot.errors import NetworkUnavailable, PaperboyError
+from bot.models import arxiv_id_from, parse_day
+from bot.pipeline import SOURCES, Fetcher, import_paths, today_in
+from bot.render import render_digest
+from bot.store import Query, Store
+from bot.taxonomy import UnknownTagError, require_tag
+
+log = logging.getLogger("paperboy")
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage mistake in one sentence instead of a usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"paperboy: {message[0].upper()}{message[1:]}. See '{self.prog} --help'.\n")
+
+
+def _day_arg(text: str) -> str:
+    try:
+        return parse_day(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).rstrip(".")) from None
+
+
+def _tag_arg(text: str) -> str:
+    try:
+        return require_tag(text)
+    except UnknownTagError as exc:
+        raise argparse.ArgumentTypeError(str(exc).rstrip(".")) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="paperboy", description="The day's AI research papers, from the command line or Discord.")
+    p.add_argument("--config", help="TOML settings file (default: $PAPERBOY_CONFIG or ./paperboy.toml)")
+    p.add_argument("--db", help="SQLite file (default: from the config, or ./paperboy.db)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    sub.add_parser("run", help="the bot (token from DISCORD_TOKEN); without a token, today's job once")
+
+    f = sub.add_parser("fetch", help="one day from upstream into the store")
+    f.add_argument("--date", type=_day_arg, default=None, help="YYYY-MM-DD, today or yesterday (default today)")
+    f.add_argument("--source", choices=SOURCES, default="hf")
+
+    b = sub.add_parser("backfill", help="a range of days from upstream, resumable")
+    b.add_argument("--since", type=_day_arg, required=True)
+    b.add_argument("--until", type=_day_arg, default=None, help="default: today")
+    b.add_argument("--source", choices=SOURCES, default="hf")
+    b.add_argument("--force", action="store_true", help="fetch again days already fetched")
+
+    i = sub.add_parser("import", help="digest .md/.json files, HF API .json files, or folders of them")
+    i.add_argument("paths", nargs="+", metavar="PATH")
+
+    q = sub.add_parser("papers", help="stored papers by tag, date, range and text")
+    q.add_argument("--tag", type=_tag_arg, action="append", default=[], help="repeat for papers with all tags")
+    q.add_argument("--date", type=_day_arg)
+    q.add_argument("--since", type=_day_arg)
+    q.add_argument("--until", type=_day_arg)
+    q.add_argument("--query", help="words to find in title, authors, summary or abstract")
+    q.add_argument("--limit", type=int, default=20)
+    q.add_argument("--json", action="store_true")
+
+    one = sub.add_parser("paper", help="one paper in full, by arXiv id or arXiv/HF URL")
+    one.add_argument("id")
+    one.add_argument("--json", action="store_true")
+
+    d = sub.add_parser("digest", help="the day's digest exactly as it would be posted")
+    d.add_argument("--date", type=_day_arg, default=None)
+    d.add_argument("--tag", type=_tag_arg, action="append", default=[], help="repeat: papers with any of them")
+    d.add_argument("--layout", choices=("channel", "thread"), default="channel")
+    d.add_argument("--json", action="store_true", help="the exact message payloads sent to Discord")
+
+    t = sub.add_parser("tags", help="tags with paper counts (all time and last 7 days)")
+    t.add_argument("--json", action="store_true")
+
+    sub.add_parser("config", help="the settings in force (the token is never shown)")
+    return p
+
+
+def _print_json(obj: object) -> None:
+    json.dump(obj, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _open_store(settings: Settings) -> Store:
+    try:
+        return Store(settings.database)
+    except Exception as exc:  # sqlite3 errors: unreadable file, not a database, locked...
+        raise PaperboyError(f"Cannot open the database {settings.database}: {exc}.") from None
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    with _open_store(settings) as store:
+        report = import_paths(store, args.paths)
+    for w in report.warnings:
+        log.info("warning: %s", w)
+    s = report.stats
+    print(f"Imported {report.papers} paper entries from {report.files} file(s) covering {len(report.days)} day(s): "
+          f"{s.new} new, {s.updated} updated, {s.unchanged} unchanged.")
+    if report.warnings:
+        print(f"{len(report.warnings)} row(s) needed attention (skipped rows, unknown tags); "
+              "run with -v to see them.", file=sys.stderr)
+    for err in report.errors:
+        print(f"paperboy: {err}", file=sys.stderr)
+    return EXIT_ERROR if report.errors else EXIT_OK
+
+
+async def _fetch(settings: Settings, day: str, source: str) -> int:
+    with _open_store(settings) as store:
+        async with Fetcher(settings) as fetcher:
+            result = await fetcher.fetch_day(store, day, source)
+    s = result.stats
+    print(f"Fetched {len(result.papers)} papers for {day} from {source}: "
+          f"{s.new} new, {s.updated} updated, {s.unchanged} unchanged.")
+    return EXIT_OK
+
+
+async def _backfill(settings: Settings, args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    since = date.fromisoformat(args.since)
+    until = date.fromisoformat(args.until) if args.until else today_in(settings.timezone)
+    if until < since:
+        raise PaperboyError(f"--until {until} is before --since {since}.")
+    total = (until - since).days + 1
+    counts = {"papers": 0, "skipped": 0}
+    with _open_store(settings) as store, tqdm(total=total, unit="day", file=sys.stderr,
+                                              disable=None, desc="backfill") as bar:
+        def progress(day: str, n: int) -> None:
+            if n < 0:
+                counts["skipped"] += 1
+            else:
+                counts["papers"] += n
+            bar.set_postfix_str(f"{day} · {counts['papers']} papers", refresh=False)
+            bar.update(1)
+
+        async with Fetcher(settings) as fetcher:
+            await fetcher.backfill(store, since, until, args.source, force=args.force, progress=progress)
+    print(f"Backfilled {total} day(s) from {args.source}: {counts['papers']} papers fetched, "
+          f"{counts['skipped']} day(s) already done.")
+    return EXIT_OK
+
+
+def cmd_papers(args: argparse.Namespace, settings: Settings) -> int:
+    if args.date and (args.since or args.until):
+        raise PaperboyError("Use either --date or --since/--until, not both.")
+    if not 1 <= args.limit <= 1000:
+        raise PaperboyError("--limit must be between 1 and 1000.")
+    q = Query(tags=args.tag, day=args.date, since=args.since, until=args.until, text=args.query, limit=args.limit)
+    with _open_store(settings) as store:
+        try:
+            papers = store.query(q)
+        except ValueError as exc:
+            raise PaperboyError(str(exc)) from None
+        if args.json:
+            _print_json([p.to_dict() for p in papers])
+            return EXIT_OK
+        if not papers:
+            print("No papers match.", end="")
+            if args.date:
+                near = store.nearest_day_with_papers(args.date)
+                if near and near != args.date:
+                    print(f" The nearest day with papers is {near}.", end="")
+            print()
+            return EXIT_OK
+    print("\n\n".join(console.format_paper(p, index=i) for i, p in enumerate(papers, 1)))
+    return EXIT_OK
+
+
+def cmd_paper(args: argparse.Namespace, settings: Settings) -> int:
+    aid = arxiv_id_from(args.id)
+    if not aid:
+        raise PaperboyError(f"{args.id!r} is not an arXiv id or an arXiv/Hugging Face paper URL.")
+    with _open_store(settings) as store:
+        paper = store.get(aid)
+    if paper is None:
+        raise PaperboyError(f"Paper {aid} is not in the store; fetch or import the day it was featured.")
+    if args.json:
+        _print_json(paper.to_dict())
+    else:
+        print(console.format_paper(paper))
+    return EXIT_OK
+
+
+def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    day = args.date or today_in(settings.timezone).isoformat()
+    with _open_store(settings) as store:
+        papers = store.papers_on(day, args.tag)
+    if args.json:
+        _print_json(render_digest(day, papers, layout=args.layout))
+    else:
+        print(console.format_digest(day, papers))
+    return EXIT_OK
+
+
+def cmd_tags(args: argparse.Namespace, settings: Settings) -> int:
+    with _open_store(settings) as store:
+        latest = store.days_with_papers()
+        all_time = store.tag_counts()
+        since = (date.fromisoformat(latest[-1]) - timedelta(days=6)).isoformat() if latest else None
+        recent = dict(store.tag_counts(since)) if since else {}
+    rows = [{"tag": t, "papers": n, "last_7_days": recent.get(t, 0)} for t, n in all_time]
+    if args.json:
+        _print_json(rows)
+        return EXIT_OK
+    if not rows:
+        print("No tagged papers yet: run 'paperboy fetch' or 'paperboy import PATH' first.")
+        return EXIT_OK
+    width = max(len(r["tag"]) for r in rows)
+    print(f"{'tag':<{width}}  {'papers':>7}  {'last 7 days':>11}")
+    for r in rows:
+        print(f"{r['tag']:<{width}}  {r['papers']:>7}  {r['last_7_days']:>11}")
+    if since:
+        print(f"(last 7 days = the week up to {latest[-1]}, the newest day stored)")
+    return EXIT_OK
+
+
+CONNECT_HELP = """\
+To post this to Discord every day:
+  1. Create an application at https://discord.com/developers/applications, add a bot, copy its token.
+  2. Invite it with the link that 'paperboy run' prints once a token is set (scopes bot and
+     applications.commands; permissions View Channel, Send Messages, Send Messages in Threads,
+     Create Public Threads, Embed Links).
+  3. Start it:  DISCORD_TOKEN=... paperboy run   then in your server: /digest setup"""
+
+
+async def _run_once(settings: Settings) -> int:
+    """The daily job without Discord: fetch today, store it, print the digest readably."""
+    day = today_in(settings.timezone).isoformat()
+    with _open_store(settings) as store:
+        async with Fetcher(settings) as fetcher:
+            try:
+                result = await fetcher.fetch_day(store, day, "hf")
+            except NetworkUnavailable as exc:
+                raise PaperboyError(f"No network: {str(exc).rstrip('.')}; nothing was fetched.") from None
+        papers = store.papers_on(day)
+        shown_day = day
+        if not papers:
+            latest = store.days_with_papers(until=day)
+            if latest:
+                shown_day = latest[-1]
+                papers = store.papers_on(shown_day)
+    print(f"Fetched {len(result.papers)} papers for {day} ({result.stats.new} new).")
+    if shown_day != day:
+        print(f"No papers for {day} yet (weekends and early mornings are empty); "
+              f"showing the newest day stored, {shown_day}.")
+    print(console.format_digest(shown_day, papers))
+    print(CONNECT_HELP)
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.discord_token:
+        try:
+            from bot.discord.client import run_bot
+        except ImportError:
+            raise PaperboyError("This build has no Discord edge yet; unset DISCORD_TOKEN to run the daily "
+                                "job in the terminal.") from None
+        return run_bot(settings)
+    return asyncio.run(_run_once(settings))
+
+
+def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
+    _print_json(settings.redacted())
+    return EXIT_OK
+
+
+COMMANDS = {
+    "import": cmd_import, "papers": cmd_papers, "paper": cmd_paper, "digest": cmd_digest, "tags": cmd_tags,
+    "run": cmd_run, "config": cmd_config,
+    "fetch": lambda a, s: asyncio.run(_fetch(s, a.date or today_in(s.timezone).isoformat(), a.source)),
+    "backfill": lambda a, s: asyncio.run(_backfill(s, a)),
+}
+
+
+def _redact(text: str) -> str:
+    token = os.environ.get("DISCORD_TOKEN")
+    return text.replace(token, "[token]") if token else text
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    # Without -v only errors are logged: retries and skipped rows are summed up in the command's own report.
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        settings = load_settings(args.config, db=args.db)
+        return COMMANDS[args.command](args, settings)
+    except PaperboyError as exc:
+        print(f"paperboy: {_redact(str(exc))}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("paperboy: interrupted; what was stored so far is kept.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

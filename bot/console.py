@@ -1,0 +1,55 @@
+"""Papers and digests as plain terminal text: what `paperboy run` and `paperboy papers` show a person."""
+
+from __future__ import annotations
+
+import textwrap
+
+from bot.models import Paper
+from bot.render import top_tags
+
+
+def _short_authors(authors: list[str], keep: int = 5) -> str:
+    if not authors:
+        return "(authors not listed)"
+    return ", ".join(authors[:keep]) + (" et al." if len(authors) > keep else "")
+
+
+def format_paper(paper: Paper, *, index: int | None = None, width: int = 100) -> str:
+    """A few lines per paper: title, authors, tags, links, then the summary as indented bullets."""
+    head = f"{index}. " if index is not None else ""
+    lines = [f"{head}{paper.title}"]
+    pad = " " * len(head)
+    lines.append(f"{pad}{_short_authors(paper.authors)}")
+    meta = [f"arXiv:{paper.arxiv_id}"]
+    if paper.upvotes:
+        meta.append(f"▲ {paper.upvotes}")
+    if paper.tags:
+        meta.append(" · ".join(paper.tags))
+    lines.append(pad + "  |  ".join(meta))
+    links = [paper.url, *paper.github_urls, *paper.huggingface_urls]
+    if paper.project_page:
+        links.append(paper.project_page)
+    lines.append(pad + "  ".join(dict.fromkeys(links)))
+    text = paper.summary or paper.abstract
+    for para in text.splitlines():
+        para = para.strip()
+        if not para:
+            continue
+        bullet = para.startswith(("- ", "* ", "• "))
+        body = para[2:] if bullet else para
+        lines.extend(textwrap.wrap(body, width=width, initial_indent=pad + ("  • " if bullet else "  "),
+                                   subsequent_indent=pad + "    "))
+    return "\n".join(lines)
+
+
+def format_digest(day: str, papers: list[Paper], *, width: int = 100) -> str:
+    """The day's digest as the terminal shows it: a header, then every paper."""
+    if not papers:
+        return f"No papers for {day}."
+    top = ", ".join(f"{t} ({n})" for t, n in top_tags(papers))
+    header = f"Papers for {day} — {len(papers)} paper{'s' if len(papers) != 1 else ''}"
+    if top:
+        header += f"\nTop tags: {top}"
+    rule = "=" * min(width, 80)
+    body = "\n\n".join(format_paper(p, index=i, width=width) for i, p in enumerate(papers, 1))
+    return f"{rule}\n{header}\n{rule}\n\n{body}\n"

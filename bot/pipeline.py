@@ -1,0 +1,166 @@
+"""The jobs the bot and the CLI share: import files, fetch a day, backfill a range.
+
+Each is source → normalise → tag → store, with the failures a user can meet turned into plain
+sentences (returned per file or raised as :class:`~bot.errors.PaperboyError`), never tracebacks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import aiohttp
+
+from bot.config import Settings
+from bot.errors import PaperboyError
+from bot.models import Paper
+from bot.sources import digest as digest_files
+from bot.sources.arxiv import ArxivClient
+from bot.sources.hf import HFClient
+from bot.store import Store, UpsertStats
+from bot.tagging import Tagger, tag_missing
+
+log = logging.getLogger(__name__)
+
+SOURCES = ("hf", "arxiv")
+
+
+def today_in(tz: str) -> date:
+    """Today's date where the bot's configured time zone says it is."""
+    return datetime.now(ZoneInfo(tz)).date()
+
+
+def learned_tagger(store: Store) -> Tagger:
+    """A tagger that has also learned from the digest-tagged papers already in the store."""
+    tagger = Tagger()
+    tagger.learn(store.labelled_papers())
+    return tagger
+
+
+def store_papers(store: Store, papers: list[Paper], tagger: Tagger | None = None) -> UpsertStats:
+    """Tag what came untagged, then upsert."""
+    if any(not p.tags for p in papers):
+        papers = tag_missing(papers, tagger or learned_tagger(store))
+    return store.upsert_papers(papers)
+
+
+@dataclass(slots=True)
+class ImportReport:
+    files: int = 0
+    papers: int = 0
+    days: set[str] = field(default_factory=set)
+    stats: UpsertStats = field(default_factory=UpsertStats)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def import_paths(store: Store, paths: Iterable[str | Path]) -> ImportReport:
+    """Import every digest/HF file under ``paths``; a bad file is reported and the rest go on."""
+    report = ImportReport()
+    files: list[Path] = []
+    for path in paths:
+        try:
+            files.extend(digest_files.find_files([Path(path)]))
+        except PaperboyError as exc:
+            report.errors.append(str(exc))
+    tagger: Tagger | None = None
+    for file in files:
+        try:
+            loaded = digest_files.load_file(file)
+        except PaperboyError as exc:
+            report.errors.append(str(exc))
+            continue
+        report.files += 1
+        report.warnings.extend(f"{file.name}: {w}" for w in loaded.warnings)
+        report.days.update(loaded.days)
+        report.papers += len(loaded.papers)
+        if loaded.papers and any(not p.tags for p in loaded.papers) and tagger is None:
+            tagger = learned_tagger(store)
+        report.stats += store_papers(store, loaded.papers, tagger)
+    return report
+
+
+@dataclass(slots=True)
+class FetchResult:
+    day: str
+    source: str
+    papers: list[Paper]
+    stats: UpsertStats
+
+
+class Fetcher:
+    """Holds the one aiohttp session a process uses for upstreams, and the clients built on it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._session: aiohttp.ClientSession | None = None
+        self._hf: HFClient | None = None
+        self._arxiv: ArxivClient | None = None
+
+    async def __aenter__(self) -> Fetcher:
+        self._session = aiohttp.ClientSession(headers={"User-Agent": "paperboy/0.1"})
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    def _client(self, source: str) -> HFClient | ArxivClient:
+        assert self._session is not None, "use 'async with Fetcher(...)'"
+        s = self.settings
+        if source == "hf":
+            if self._hf is None:
+                self._hf = HFClient(
+                    self._session, base_url=s.hf.base_url,
+                    timeout=aiohttp.ClientTimeout(total=s.hf.timeout_seconds, connect=s.hf.connect_timeout_seconds),
+                    retries=s.hf.retries, backoff=s.hf.backoff_seconds,
+                    max_wait=s.hf.max_rate_limit_wait_seconds,
+                )
+            return self._hf
+        if source == "arxiv":
+            if self._arxiv is None:
+                self._arxiv = ArxivClient(
+                    self._session, base_url=s.arxiv.base_url,
+                    timeout=aiohttp.ClientTimeout(total=s.arxiv.timeout_seconds),
+                    retries=s.arxiv.retries, min_interval=s.arxiv.min_interval_seconds,
+                )
+            return self._arxiv
+        raise PaperboyError(f"Unknown source {source!r}: use one of {', '.join(SOURCES)}.")
+
+    async def fetch_day(self, store: Store, day: str, source: str = "hf",
+                        tagger: Tagger | None = None) -> FetchResult:
+        """One day from upstream into the store; remembers the day as fetched unless it is empty."""
+        client = self._client(source)
+        if source == "arxiv":
+            papers = await client.fetch_day(day, categories=tuple(self.settings.arxiv.categories))
+        else:
+            papers = await client.fetch_day(day)
+        stats = store_papers(store, papers, tagger)
+        # An empty recent day may still fill up; an empty day older than two days is settled.
+        if papers or date.fromisoformat(day) <= date.today() - timedelta(days=2):
+            store.record_fetch(day, source, len(papers))
+        log.info("fetched %s from %s: %d papers (%d new)", day, source, len(papers), stats.new)
+        return FetchResult(day, source, papers, stats)
+
+    async def backfill(self, store: Store, since: date, until: date, source: str = "hf", *,
+                       force: bool = False, progress: Callable[[str, int], None] | None = None,
+                       ) -> list[FetchResult]:
+        """Every day in [since, until] not fetched before (so an interrupted backfill resumes)."""
+        done = set() if force else store.fetched_days(source)
+        days = [(since + timedelta(days=i)).isoformat() for i in range((until - since).days + 1)]
+        tagger = learned_tagger(store)
+        results = []
+        for day in days:
+            if day in done:
+                if progress:
+                    progress(day, -1)
+                continue
+            result = await self.fetch_day(store, day, source, tagger)
+            results.append(result)
+            if progress:
+                progress(day, len(result.papers))
+        return results

@@ -1,0 +1,203 @@
+"""The ``paperboy`` command as a user runs it: a real process, a real SQLite file, a real fake upstream."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.render import validate_message
+from tests.fakes.hf_server import FakeHF
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def paperboy(*args: str, db: Path, env: dict | None = None, timeout: float = 60):
+    """Run ``python -m bot`` in a subprocess; returns (exit code, stdout, stderr)."""
+    import subprocess
+
+    full_env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    full_env.update({"PYTHONPATH": str(ROOT), **(env or {})})
+    proc = subprocess.run([sys.executable, "-m", "bot", "--db", str(db), *args], capture_output=True,
+                          text=True, env=full_env, timeout=timeout, cwd=db.parent)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+async def apaperboy(*args: str, db: Path, env: dict | None = None, timeout: float = 60):
+    """The same, without blocking the event loop that serves the fake upstream."""
+    full_env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    full_env.update({"PYTHONPATH": str(ROOT), **(env or {})})
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "--db", str(db), *args, env=full_env, cwd=db.parent,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    return proc.returncode, out.decode(), err.decode()
+
+
+def seed_ids_tagged(seed: Path, tag: str) -> set[str]:
+    """The seed's own answer, read independently of our parser: rows whose classification has ``tag``."""
+    ids = set()
+    for line in seed.read_text().splitlines():
+        m = re.match(r"\| \[.*?\]\(https://arxiv\.org/abs/([\d.]+)\)", line)
+        if m and re.search(rf"\[[^\]]*'{tag}'[^\]]*\] \|", line):
+            ids.add(m.group(1))
+    return ids
+
+
+def test_seed_day_multimodal_query_returns_exactly_the_seed_papers(seed_file, db_path):
+    code, out, err = paperboy("import", str(seed_file), db=db_path)
+    assert code == 0, err
+    assert "8 new" in out
+    code, out, err = paperboy("papers", "--tag", "Multimodal", "--date", "2025-01-24", "--json", db=db_path)
+    assert code == 0, err
+    papers = json.loads(out)
+    expected = seed_ids_tagged(seed_file, "Multimodal")
+    assert len(expected) == 4
+    assert {p["arxiv_id"] for p in papers} == expected and len(papers) == 4
+    for p in papers:
+        assert "Multimodal" in p["tags"] and p["dates"] == ["2025-01-24"]
+        assert p["url"] == f"https://arxiv.org/abs/{p['arxiv_id']}"
+        assert {"title", "authors", "summary", "github_urls", "huggingface_urls", "upvotes"} <= set(p)
+    video = next(p for p in papers if p["arxiv_id"] == "2501.13918")
+    assert video["github_urls"] == ["https://gongyeliu.github.io/videoalign"]
+    assert video["summary"].startswith("- This paper introduces a new framework")
+
+
+def test_tag_names_are_case_insensitive_and_unknown_ones_get_suggestions(seed_file, db_path):
+    paperboy("import", str(seed_file), db=db_path)
+    code, out, _ = paperboy("papers", "--tag", "multimodal", "--date", "2025-01-24", "--json", db=db_path)
+    assert code == 0 and len(json.loads(out)) == 4
+    code, out, err = paperboy("papers", "--tag", "Multimodel", db=db_path)
+    assert code != 0 and out == ""
+    assert "Unknown tag 'Multimodel'" in err and "Multimodal" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("bad", ["2025-02-30", "24/01/2025", "tomorrowish"])
+def test_a_bad_date_is_one_sentence_and_a_non_zero_exit(bad, db_path):
+    code, out, err = paperboy("papers", "--date", bad, db=db_path)
+    assert code != 0 and out == ""
+    assert "is not a date" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_bad_file_in_a_folder_does_not_stop_the_others(data_dir, tmp_path, db_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("2025-01-24.md", "2025-03-14.json"):
+        (folder / name).write_bytes((data_dir / "digests" / "seed-format" / name).read_bytes())
+    (folder / "broken.json").write_text("[{\"title\": ")
+    (folder / "notes.md").write_text("just some notes, no table here\n")
+    code, out, err = paperboy("import", str(folder), db=db_path)
+    assert code == 1
+    assert "broken.json" in err and "notes.md" in err
+    assert "Traceback" not in err
+    code, out, _ = paperboy("papers", "--since", "2025-01-01", "--until", "2025-12-31", "--limit", "1000",
+                            "--json", db=db_path)
+    assert len(json.loads(out)) == 8 + 28
+
+
+def test_unreadable_and_unknown_inputs(tmp_path, db_path):
+    (tmp_path / "x.pdf").write_bytes(b"%PDF-1.4 \x00\x01")
+    code, _, err = paperboy("import", str(tmp_path / "x.pdf"), db=db_path)
+    assert code == 1 and "x.pdf" in err and "Traceback" not in err
+    code, _, err = paperboy("import", str(tmp_path / "missing.md"), db=db_path)
+    assert code == 1 and "missing.md" in err
+
+
+def test_importing_everything_twice_changes_nothing(data_dir, seed_file, db_path):
+    paperboy("import", str(seed_file), str(data_dir / "digests"), db=db_path)
+    code, out, _ = paperboy("import", str(seed_file), str(data_dir / "digests"), db=db_path)
+    assert code == 0 and " 0 new, 0 updated" in out
+
+
+def test_digest_json_is_the_exact_payloads_and_every_message_is_within_limits(data_dir, db_path):
+    paperboy("import", str(data_dir / "digests"), db=db_path)
+    for day in ("2024-09-27", "2025-01-24", "2025-03-14", "2025-05-30", "2025-10-30", "2024-09-05"):
+        for layout in ("channel", "thread"):
+            code, out, err = paperboy("digest", "--date", day, "--layout", layout, "--json", db=db_path)
+            assert code == 0, err
+            messages = json.loads(out)
+            assert messages and all(validate_message(m) == [] for m in messages), day
+            assert all(m["allowed_mentions"]["parse"] == [] for m in messages)
+            assert day in messages[0]["content"]
+    code, out, _ = paperboy("digest", "--date", "2025-09-26", "--json", db=db_path)
+    empty = json.loads(out)
+    assert len(empty) == 1 and empty[0]["embeds"] == [] and "No papers" in empty[0]["content"]
+
+
+def test_every_paper_carries_tags_even_from_untagged_sources(data_dir, db_path):
+    paperboy("import", str(data_dir / "digests" / "older-formats"), db=db_path)
+    code, out, _ = paperboy("papers", "--date", "2025-10-30", "--limit", "1000", "--json", db=db_path)
+    papers = json.loads(out)
+    assert code == 0 and papers and all(p["tags"] for p in papers)
+
+
+def test_tags_lists_counts(seed_file, db_path):
+    paperboy("import", str(seed_file), db=db_path)
+    code, out, _ = paperboy("tags", "--json", db=db_path)
+    assert code == 0
+    rows = {r["tag"]: r for r in json.loads(out)}
+    assert rows["Multimodal"]["papers"] == 4 and rows["Multimodal"]["last_7_days"] == 4
+
+
+def test_config_never_shows_the_token(tmp_path, db_path):
+    code, out, _ = paperboy("config", db=db_path, env={"DISCORD_TOKEN": "secret.token.value"})
+    assert code == 0 and "secret.token.value" not in out and "set (hidden)" in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[discord]\ntoken = "abc"\n')
+    code, out, err = paperboy("--config", str(bad), "config", db=db_path)
+    assert code == 1 and "DISCORD_TOKEN" in err and "abc" not in err
+
+
+@pytest.mark.timeout(60)
+async def test_run_without_a_token_fetches_today_and_prints_the_digest(data_dir, db_path):
+    today = date.today().isoformat()
+    entries = json.loads((data_dir / "upstream" / "ai-weekly-radar_huggingface_papers.json").read_text())
+    async with FakeHF() as fake:
+        fake.add_entries(entries[:5], day=today)
+        code, out, err = await apaperboy("run", db=db_path, env={"PAPERBOY_HF_BASE_URL": fake.url})
+    assert code == 0, err
+    assert f"Papers for {today} — 5 papers" in out
+    assert entries[0]["paper"]["id"] in out
+    assert "DISCORD_TOKEN" in out  # says how to connect it to Discord
+    code, out, _ = await apaperboy("papers", "--date", today, "--json", db=db_path)
+    assert all(p["tags"] for p in json.loads(out))  # HF papers arrive untagged and get tags
+
+
+@pytest.mark.timeout(60)
+async def test_run_with_no_network_says_so_in_one_sentence(tmp_path, db_path):
+    quick = tmp_path / "quick.toml"
+    quick.write_text("[sources.huggingface]\nbackoff_seconds = 0.01\n")
+    code, out, err = await apaperboy("--config", str(quick), "run", db=db_path,
+                                     env={"PAPERBOY_HF_BASE_URL": "http://127.0.0.1:9"})
+    assert code == 1 and out == ""
+    assert err.startswith("paperboy: No network") and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.timeout(60)
+async def test_fetch_and_a_resumable_backfill(data_dir, db_path):
+    entries = json.loads((data_dir / "upstream" / "ai-weekly-radar_huggingface_papers.json").read_text())
+    async with FakeHF() as fake:
+        fake.add_entries(entries)  # two real days: 2026-07-10 and 2026-07-13
+        code, out, err = await apaperboy("fetch", "--date", "2026-07-13", db=db_path,
+                                         env={"PAPERBOY_HF_BASE_URL": fake.url})
+        assert code == 0, err
+        assert "for 2026-07-13" in out
+        env = {"PAPERBOY_HF_BASE_URL": fake.url}
+        code, out, err = await apaperboy("backfill", "--since", "2026-07-09", "--until", "2026-07-13",
+                                         db=db_path, env=env)
+        assert code == 0, err
+        assert "1 day(s) already done" in out
+        asked = [r.query.get("date") for r in fake.requests_to("daily_papers")]
+        assert asked.count("2026-07-13") == 1  # the day fetched before was not asked again
+        code, out, err = await apaperboy("backfill", "--since", "2026-07-09", "--until", "2026-07-13",
+                                         db=db_path, env=env)
+        assert "5 day(s) already done" in out
+    code, out, _ = await apaperboy("papers", "--since", "2026-07-09", "--until", "2026-07-13", "--limit", "100",
+                                   "--json", db=db_path)
+    assert len(json.loads(out)) == len({e["paper"]["id"] for e in entries})
