@@ -403,7 +403,7 @@ def paper_embed(
     return embed
 
 
-def _top_tags(papers: list[Paper], n: int) -> list[tuple[str, int]]:
+def top_tags(papers: list[Paper], n: int = 5) -> list[tuple[str, int]]:
     """Most frequent tags of the day (each paper counted once per tag); ties in taxonomy order."""
     counts = Counter(t for p in papers for t in dict.fromkeys(" ".join(t.split()) for t in p.tags) if t)
     rank = {t: i for i, t in enumerate(ALL_TAGS)}
@@ -414,7 +414,7 @@ def _top_tags(papers: list[Paper], n: int) -> list[tuple[str, int]]:
 def header_content(day: str, papers: list[Paper], *, title: str = "Papers for") -> str:
     """The digest's opening line: day, paper count and the day's top tags (≤ 2000 chars)."""
     head = f"📰 **{_plain(title)} {_plain(_day_label(day))}** — {_plural(len(papers), 'paper')}"
-    top = _top_tags(papers, TOP_TAGS)
+    top = top_tags(papers, TOP_TAGS)
     if top:
         head += " · top tags: " + ", ".join(f"{_plain(t)} ({c})" for t, c in top)
     return truncate(head, LIMITS["content"])
