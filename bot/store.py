@@ -104,6 +104,52 @@ def m001_papers(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_channels_and_deliveries(db: Database) -> None:
+    """Channels that get digests, and the delivery ledger that makes every post happen exactly once."""
+    db.execute(
+        """
+        CREATE TABLE channels (
+            channel_id TEXT PRIMARY KEY,
+            guild_id TEXT NOT NULL DEFAULT '',
+            post_time TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            tags TEXT NOT NULL DEFAULT '[]',
+            layout TEXT NOT NULL DEFAULT 'thread',
+            enabled INTEGER NOT NULL DEFAULT 1,
+            disabled_reason TEXT NOT NULL DEFAULT '',
+            paused INTEGER NOT NULL DEFAULT 0,
+            set_up_by TEXT NOT NULL DEFAULT '',
+            last_day TEXT NOT NULL DEFAULT '',
+            last_delivered_at TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE deliveries (
+            target TEXT NOT NULL,
+            day TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            paper_ids TEXT NOT NULL DEFAULT '[]',
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            message_id TEXT NOT NULL DEFAULT '',
+            thread_id TEXT NOT NULL DEFAULT '',
+            error TEXT NOT NULL DEFAULT '',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL DEFAULT '',
+            sent_at TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (target, day, seq)
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_deliveries_status ON deliveries (status, day)")
+
+
 # Which source wins a field when both have a value: higher is richer. A source missing from a table
 # ranks 0. Digest files carry the curated bullet summary and tags; the HF API has full author names.
 SUMMARY_RANK = {"digest-md": 3, "digest-json": 3, "hf-api": 2, "arxiv": 1}
@@ -113,7 +159,7 @@ TAGS_RANK = {"digest": 2, "auto": 1}
 _JSON_FIELDS = ("authors", "github_urls", "huggingface_urls", "keywords")
 
 
-def _now() -> str:
+def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
@@ -200,13 +246,13 @@ class Store:
         old = self._row(paper.arxiv_id)
         merged = _merge(old, paper)
         if old is None:
-            merged["created_at"] = merged["updated_at"] = _now()
+            merged["created_at"] = merged["updated_at"] = now_iso()
             self.db["papers"].insert(merged)
             stats.new = 1
         else:
             changes = {k: v for k, v in merged.items() if old.get(k) != v}
             if changes:
-                changes["updated_at"] = _now()
+                changes["updated_at"] = now_iso()
                 self.db["papers"].update(paper.arxiv_id, changes)
                 stats.updated = 1
             else:
@@ -271,7 +317,7 @@ class Store:
     def record_fetch(self, day: str, source: str, count: int) -> None:
         """Remember that ``day`` was fetched from ``source`` (what makes backfill resumable)."""
         self.db["fetch_log"].upsert(
-            {"day": day, "source": source, "papers": count, "fetched_at": _now()}, pk=("day", "source")
+            {"day": day, "source": source, "papers": count, "fetched_at": now_iso()}, pk=("day", "source")
         )
 
     def fetched_days(self, source: str) -> set[str]:

@@ -1,0 +1,157 @@
+"""Channels that receive a daily digest: their settings, validation, and when they post next.
+
+Plain Python over the store, so `/digest setup` in Discord and any future CLI twin share one set of
+rules and one set of error sentences.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from bot.store import Store, now_iso
+from bot.taxonomy import require_tag
+
+LAYOUTS = ("thread", "channel")
+
+
+@dataclass(slots=True)
+class Channel:
+    channel_id: str
+    guild_id: str
+    post_time: str
+    timezone: str
+    tags: list[str] = field(default_factory=list)
+    layout: str = "thread"
+    enabled: bool = True
+    disabled_reason: str = ""
+    paused: bool = False
+    set_up_by: str = ""
+    last_day: str = ""
+    last_delivered_at: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.enabled and not self.paused
+
+    def local_now(self, now: datetime) -> datetime:
+        return now.astimezone(ZoneInfo(self.timezone))
+
+    def post_at(self, day: date) -> datetime:
+        """The aware moment this channel posts on ``day`` (its local calendar day), DST-correct."""
+        hh, mm = (int(x) for x in self.post_time.split(":"))
+        return datetime.combine(day, time(hh, mm), ZoneInfo(self.timezone))
+
+    def next_post(self, now: datetime) -> datetime:
+        local = self.local_now(now)
+        today_post = self.post_at(local.date())
+        return today_post if today_post > now else self.post_at(local.date() + timedelta(days=1))
+
+
+def parse_post_time(text: str) -> str:
+    """``HH:MM`` (24-hour; ``9:5``, ``09.05`` and ``9am``-style forms are refused with the right form)."""
+    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", text or "")
+    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+        raise ValueError(f"{text!r} is not a time: use 24-hour HH:MM, for example 09:00 or 17:30.")
+    return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+
+@lru_cache(maxsize=1)
+def _zones() -> dict[str, str]:
+    return {z.casefold(): z for z in zoneinfo.available_timezones()}
+
+
+def parse_timezone(text: str) -> str:
+    """An IANA time zone name, case-insensitive; unknown names get the closest real ones."""
+    name = (text or "").strip()
+    zones = _zones()
+    if name.casefold() in zones:
+        return zones[name.casefold()]
+    close = difflib.get_close_matches(name.casefold(), list(zones), n=3, cutoff=0.6)
+    hint = f" Did you mean {', '.join(zones[c] for c in close)}?" if close else ""
+    raise ValueError(f"Unknown time zone {name!r}: use a name like Europe/Berlin, America/New_York or UTC.{hint}")
+
+
+def parse_tags(text: str | list[str] | None) -> list[str]:
+    """Comma-separated tag names → taxonomy spellings; UnknownTagError names the first bad one."""
+    if not text:
+        return []
+    items = text if isinstance(text, list) else text.split(",")
+    return list(dict.fromkeys(require_tag(t) for t in items if t.strip()))
+
+
+class Channels:
+    """CRUD over the ``channels`` table."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.db = store.db
+
+    def _from_row(self, r: dict) -> Channel:
+        return Channel(
+            channel_id=r["channel_id"], guild_id=r["guild_id"], post_time=r["post_time"], timezone=r["timezone"],
+            tags=json.loads(r["tags"]), layout=r["layout"], enabled=bool(r["enabled"]),
+            disabled_reason=r["disabled_reason"], paused=bool(r["paused"]), set_up_by=r["set_up_by"],
+            last_day=r["last_day"], last_delivered_at=r["last_delivered_at"],
+        )
+
+    def get(self, channel_id: str | int) -> Channel | None:
+        rows = list(self.db.query("SELECT * FROM channels WHERE channel_id = ?", [str(channel_id)]))
+        return self._from_row(rows[0]) if rows else None
+
+    def all(self, guild_id: str | int | None = None) -> list[Channel]:
+        if guild_id is None:
+            rows = self.db.query("SELECT * FROM channels ORDER BY guild_id, channel_id")
+        else:
+            rows = self.db.query("SELECT * FROM channels WHERE guild_id = ? ORDER BY channel_id", [str(guild_id)])
+        return [self._from_row(r) for r in rows]
+
+    def setup(self, *, channel_id: str | int, guild_id: str | int, post_time: str, timezone: str,
+              tags: str | list[str] | None = None, layout: str = "thread", user_id: str | int = "") -> Channel:
+        """Create or replace a channel's digest settings; a disabled channel is enabled again."""
+        if layout not in LAYOUTS:
+            raise ValueError(f"Unknown layout {layout!r}: use 'thread' or 'channel'.")
+        row = {
+            "channel_id": str(channel_id), "guild_id": str(guild_id), "post_time": parse_post_time(post_time),
+            "timezone": parse_timezone(timezone), "tags": json.dumps(parse_tags(tags)), "layout": layout,
+            "enabled": 1, "disabled_reason": "", "paused": 0, "set_up_by": str(user_id), "updated_at": now_iso(),
+        }
+        existing = self.get(channel_id)
+        if existing is None:
+            row["created_at"] = row["updated_at"]
+            self.db["channels"].insert(row)
+        else:
+            self.db["channels"].update(str(channel_id), row)
+        return self.get(channel_id)  # type: ignore[return-value]
+
+    def _set(self, channel_id: str | int, **values: object) -> Channel | None:
+        if self.get(channel_id) is None:
+            return None
+        self.db["channels"].update(str(channel_id), {**values, "updated_at": now_iso()})
+        return self.get(channel_id)
+
+    def pause(self, channel_id: str | int) -> Channel | None:
+        return self._set(channel_id, paused=1)
+
+    def resume(self, channel_id: str | int) -> Channel | None:
+        """Resume a paused channel; a disabled one is re-enabled too (the admin says it is fixed)."""
+        return self._set(channel_id, paused=0, enabled=1, disabled_reason="")
+
+    def disable(self, channel_id: str | int, reason: str) -> Channel | None:
+        return self._set(channel_id, enabled=0, disabled_reason=reason)
+
+    def remove(self, channel_id: str | int) -> bool:
+        if self.get(channel_id) is None:
+            return False
+        self.db.execute("DELETE FROM channels WHERE channel_id = ?", [str(channel_id)])
+        return True
+
+    def mark_delivered(self, channel_id: str | int, day: str) -> None:
+        self._set(channel_id, last_day=max(day, (self.get(channel_id) or Channel("", "", "", "")).last_day),
+                  last_delivered_at=now_iso())

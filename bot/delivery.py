@@ -1,0 +1,244 @@
+"""Posting a day's digest to a channel exactly once, whatever fails: the delivery ledger.
+
+Every message the bot intends to send is written to ``deliveries`` (with its exact payload) before
+anything is sent, then marked with its Discord message id after. A restart re-reads the plan and
+continues after the last sent message; a message caught mid-send (status ``sending``) is looked up
+in the channel before it is sent again, and every send carries a nonce Discord itself de-duplicates.
+
+The Discord side is a :class:`Sender`: the bot implements it over discord.py, tests over the fake.
+A 403 or 404 disables the channel with its reason (a broken channel must not be retried forever:
+Discord bans bots that keep making invalid requests) and tells the admin; 5xx and timeouts are
+retried with backoff and then left for the next run. One channel never holds up another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.channels import Channel, Channels
+from bot.render import render_digest, thread_name
+from bot.store import Store, now_iso
+
+log = logging.getLogger(__name__)
+
+
+class SendError(Exception):
+    """A failed Discord call, classified: ``forbidden`` (403), ``not_found`` (404), ``transient``."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class Sender(Protocol):
+    """What delivery needs from Discord; raise :class:`SendError` on failure."""
+
+    async def send(self, channel_id: str, payload: dict, *, nonce: str) -> str:
+        """Post a message; returns its id."""
+
+    async def create_thread(self, channel_id: str, message_id: str, name: str) -> str:
+        """Start a public thread under a message; returns the thread's id."""
+
+    async def recent_messages(self, channel_id: str, limit: int = 20) -> list[dict]:
+        """The channel's latest messages by the bot: ``{"id", "content", "embeds"}`` dicts, newest first."""
+
+    async def notify_admin(self, user_id: str, text: str) -> None:
+        """Tell the admin who set up a channel that something needs them (DM; may fail silently)."""
+
+
+@dataclass(slots=True)
+class Outcome:
+    channel_id: str
+    day: str
+    status: str  # "delivered", "already", "skipped", "disabled", "retry_later"
+    sent: int = 0
+    detail: str = ""
+
+
+def target_of(channel_id: str) -> str:
+    return f"channel:{channel_id}"
+
+
+def nonce_for(target: str, day: str, seq: int) -> str:
+    """≤ 25 characters, the same for the same planned message across restarts."""
+    return hashlib.sha1(f"{target}|{day}|{seq}".encode()).hexdigest()[:25]
+
+
+def _fingerprint(message: dict) -> tuple:
+    embeds = message.get("embeds") or []
+    return (message.get("content") or "", tuple((e.get("title"), (e.get("footer") or {}).get("text")) for e in embeds))
+
+
+class Ledger:
+    """Rows of ``deliveries`` for one (target, day): the plan, and how far it got."""
+
+    def __init__(self, store: Store) -> None:
+        self.db = store.db
+
+    def rows(self, target: str, day: str) -> list[dict]:
+        return list(self.db.query(
+            "SELECT * FROM deliveries WHERE target = ? AND day = ? ORDER BY seq", [target, day]))
+
+    def record_plan(self, target: str, day: str, plan: list[dict]) -> list[dict]:
+        """Write the whole plan before the first send; a plan already there wins (restarts reuse it)."""
+        with self.db.atomic():
+            if not self.rows(target, day):
+                now = now_iso()
+                for seq, item in enumerate(plan):
+                    self.db["deliveries"].insert({
+                        "target": target, "day": day, "seq": seq, "kind": item["kind"],
+                        "paper_ids": json.dumps(item["paper_ids"]), "payload": json.dumps(item["payload"]),
+                        "status": "pending", "created_at": now,
+                    })
+        return self.rows(target, day)
+
+    def mark(self, target: str, day: str, seq: int, **values: object) -> None:
+        self.db["deliveries"].update((target, day, seq), values)
+
+    def status(self, target: str) -> dict | None:
+        """The latest day's progress for a target, for /digest status."""
+        row = self.db.execute(
+            "SELECT day, count(*), sum(status = 'sent'), max(sent_at), max(error) FROM deliveries "
+            "WHERE target = ? GROUP BY day ORDER BY day DESC LIMIT 1", [target]).fetchone()
+        if not row:
+            return None
+        return {"day": row[0], "planned": row[1], "sent": row[2] or 0, "last_sent_at": row[3] or "",
+                "error": row[4] or ""}
+
+
+def plan_channel(store: Store, channel: Channel, day: str) -> list[dict]:
+    """The messages ``channel`` gets for ``day``: its tag filter, its layout, one note if nothing matched."""
+    papers = store.papers_on(day, channel.tags)
+    messages = render_digest(day, papers, layout=channel.layout, highlight_tags=channel.tags)
+    plan: list[dict] = []
+    if channel.layout == "thread" and papers:
+        plan.append({"kind": "header", "paper_ids": [], "payload": messages[0],
+                     "thread_name": thread_name(day, len(papers))})
+        for paper, message in zip(papers, messages[1:], strict=True):
+            plan.append({"kind": "paper", "paper_ids": [paper.arxiv_id], "payload": message})
+        return plan
+    for i, message in enumerate(messages):
+        footers = [(e.get("footer") or {}).get("text", "") for e in message.get("embeds", [])]
+        ids = [f.rsplit("arXiv:", 1)[-1] for f in footers if "arXiv:" in f]
+        plan.append({"kind": "header" if i == 0 else "pack", "paper_ids": ids, "payload": message})
+    return plan
+
+
+class Deliverer:
+    """Runs a channel's plan against a :class:`Sender`, writing every step to the ledger."""
+
+    def __init__(self, store: Store, sender: Sender, *, retries: int = 3, backoff: float = 2.0) -> None:
+        self.store = store
+        self.sender = sender
+        self.channels = Channels(store)
+        self.ledger = Ledger(store)
+        self.retries = retries
+        self.backoff = backoff
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def deliver(self, channel_id: str | int, day: str) -> Outcome:
+        """Deliver (or finish delivering) ``day`` to a channel. Safe to call any number of times."""
+        cid = str(channel_id)
+        lock = self._locks.setdefault(cid, asyncio.Lock())
+        async with lock:
+            return await self._deliver(cid, day)
+
+    async def _deliver(self, cid: str, day: str) -> Outcome:
+        channel = self.channels.get(cid)
+        if channel is None or not channel.active:
+            reason = "not set up" if channel is None else (channel.disabled_reason or "paused")
+            return Outcome(cid, day, "skipped", detail=reason)
+        target = target_of(cid)
+        rows = self.ledger.rows(target, day)
+        if not rows:
+            plan = plan_channel(self.store, channel, day)
+            thread_names = {i: p.get("thread_name", "") for i, p in enumerate(plan)}
+            rows = self.ledger.record_plan(target, day, plan)
+            for row in rows:
+                row["thread_name"] = thread_names.get(row["seq"], "")
+        if all(r["status"] == "sent" for r in rows):
+            return Outcome(cid, day, "already")
+        thread_id = next((r["thread_id"] for r in rows if r["kind"] == "header" and r["thread_id"]), "")
+        sent = 0
+        for row in rows:
+            payload = json.loads(row["payload"])
+            try:
+                if row["status"] != "sent":
+                    dest = thread_id if row["kind"] == "paper" else cid
+                    if row["kind"] == "paper" and not thread_id:
+                        raise SendError("transient", "the day's thread could not be created yet")
+                    message_id = await self._send_once(target, day, row, dest, payload)
+                    self.ledger.mark(target, day, row["seq"], status="sent", message_id=message_id,
+                                     sent_at=now_iso(), error="")
+                    row["status"], row["message_id"] = "sent", message_id
+                    sent += 1
+                if row["kind"] == "header" and channel.layout == "thread" and not thread_id and \
+                        any(r["kind"] == "paper" for r in rows):
+                    name = row.get("thread_name") or thread_name(day, sum(r["kind"] == "paper" for r in rows))
+                    thread_id = await self._retrying(self.sender.create_thread, cid, row["message_id"], name)
+                    self.ledger.mark(target, day, row["seq"], thread_id=thread_id)
+            except SendError as exc:
+                self.ledger.mark(target, day, row["seq"], error=str(exc)[:500])
+                if exc.kind in ("forbidden", "not_found"):
+                    return await self._disable(channel, day, exc, sent)
+                log.warning("digest %s for channel %s paused after %d messages: %s", day, cid, sent, exc)
+                return Outcome(cid, day, "retry_later", sent, str(exc))
+        self.channels.mark_delivered(cid, day)
+        return Outcome(cid, day, "delivered", sent)
+
+    async def _send_once(self, target: str, day: str, row: dict, dest: str, payload: dict) -> str:
+        """Send a planned message unless it is already in the channel (a crash between send and mark)."""
+        if row["status"] == "sending":
+            wanted = _fingerprint(payload)
+            try:
+                for message in await self.sender.recent_messages(dest):
+                    if _fingerprint(message) == wanted:
+                        log.info("message %s/%s/%d was already sent before a restart", target, day, row["seq"])
+                        return str(message["id"])
+            except SendError as exc:
+                if exc.kind != "transient":
+                    raise
+        self.ledger.mark(target, day, row["seq"], status="sending", attempts=row["attempts"] + 1)
+        row["status"] = "sending"
+        nonce = nonce_for(target, day, row["seq"])
+        return await self._retrying(self.sender.send, dest, payload, nonce=nonce)
+
+    async def _retrying(self, fn: Callable[..., Awaitable[str]], *args: object, **kwargs: object) -> str:
+        """5xx and timeouts get a few tries with backoff; anything else is for the caller to judge."""
+        for attempt in range(self.retries + 1):
+            try:
+                return await fn(*args, **kwargs)
+            except SendError as exc:
+                if exc.kind != "transient" or attempt == self.retries:
+                    raise
+                await asyncio.sleep(self.backoff * 2**attempt)
+        raise AssertionError("unreachable")
+
+    async def _disable(self, channel: Channel, day: str, exc: SendError, sent: int) -> Outcome:
+        what = "lost a permission it needs" if exc.kind == "forbidden" else "cannot find the channel any more"
+        reason = f"Disabled on {day}: the bot {what} ({exc}). Fix it, then run /digest resume."
+        self.channels.disable(channel.channel_id, reason)
+        log.warning("channel %s disabled: %s", channel.channel_id, exc)
+        if channel.set_up_by:
+            try:
+                await self.sender.notify_admin(
+                    channel.set_up_by, f"paperboy stopped posting to <#{channel.channel_id}>: {reason}")
+            except SendError as notify_exc:  # DMs closed: /digest status still says why
+                log.info("could not tell admin %s: %s", channel.set_up_by, notify_exc)
+        return Outcome(channel.channel_id, day, "disabled", sent, reason)
+
+    async def deliver_many(self, channel_ids: list[str], day_of: dict[str, str]) -> list[Outcome]:
+        """Several channels concurrently: one slow or broken channel never holds up the others."""
+        async def one(cid: str) -> Outcome:
+            try:
+                return await self.deliver(cid, day_of[cid])
+            except Exception as exc:  # a bug in one channel's delivery must not stop the rest
+                log.exception("delivery to %s failed", cid)
+                return Outcome(cid, day_of[cid], "retry_later", detail=str(exc))
+        return list(await asyncio.gather(*(one(c) for c in channel_ids)))

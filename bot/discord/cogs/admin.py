@@ -1,0 +1,186 @@
+"""``/digest ...``: server admins choose where and when the daily digest is posted.
+
+Translation only: options → :class:`~bot.channels.Channels` calls, core results → ephemeral replies.
+Guild-only, and Manage Server by default (admins can widen it in Server Settings → Integrations).
+"""
+
+from __future__ import annotations
+
+import logging
+import zoneinfo
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.channels import Channel, Channels
+from bot.models import parse_day
+from bot.taxonomy import ALL_TAGS, UnknownTagError
+
+if TYPE_CHECKING:
+    from bot.discord.client import PaperboyBot
+
+log = logging.getLogger(__name__)
+
+_ZONES = sorted(zoneinfo.available_timezones())
+NEEDED = ("view_channel", "send_messages", "embed_links")
+NEEDED_THREAD = ("create_public_threads", "send_messages_in_threads")
+
+
+def _ts(dt: datetime | None) -> str:
+    return f"<t:{int(dt.timestamp())}:F> (<t:{int(dt.timestamp())}:R>)" if dt else "not scheduled"
+
+
+def describe(channel: Channel, next_post: datetime | None) -> str:
+    tags = ", ".join(channel.tags) if channel.tags else "all tags"
+    line = (f"<#{channel.channel_id}> — {channel.post_time} {channel.timezone}, {channel.layout} layout, {tags}.")
+    if not channel.enabled:
+        line += f"\n  ⛔ {channel.disabled_reason}"
+    elif channel.paused:
+        line += "\n  ⏸ Paused (/digest resume to restart)."
+    else:
+        line += f"\n  Next post: {_ts(next_post)}."
+    if channel.last_day:
+        line += f"\n  Last delivered: the digest of {channel.last_day}."
+    return line
+
+
+class Admin(commands.Cog):
+    digest = app_commands.Group(name="digest", description="Where and when paperboy posts the daily papers",
+                                guild_only=True, default_permissions=discord.Permissions(manage_guild=True))
+
+    def __init__(self, bot: PaperboyBot) -> None:
+        self.bot = bot
+        self.channels = Channels(bot.store)
+
+    async def cog_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError):
+        text = ("You need the Manage Server permission for /digest commands."
+                if isinstance(error, app_commands.MissingPermissions) else "Something went wrong; it was logged.")
+        if not isinstance(error, app_commands.MissingPermissions):
+            log.exception("/digest failed", exc_info=error)
+        await self._reply(interaction, text)
+
+    @staticmethod
+    async def _reply(interaction: discord.Interaction, text: str) -> None:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+        else:
+            await interaction.response.send_message(text, ephemeral=True,
+                                                    allowed_mentions=discord.AllowedMentions.none())
+
+    def _missing_permissions(self, channel: discord.abc.GuildChannel, layout: str) -> list[str]:
+        me = channel.guild.me
+        if me is None:
+            return []
+        perms = channel.permissions_for(me)
+        needed = NEEDED + (NEEDED_THREAD if layout == "thread" else ())
+        return [p.replace("_", " ").title() for p in needed if not getattr(perms, p)]
+
+    @digest.command(name="setup", description="Post the daily digest in a channel at a local time")
+    @app_commands.describe(channel="Where to post", time="24-hour HH:MM, e.g. 09:00",
+                           timezone="IANA time zone, e.g. Europe/Berlin", tags="Only these tags (comma-separated)",
+                           layout="thread: header + a thread with one message per paper; channel: packed embeds")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def setup(self, interaction: discord.Interaction, channel: discord.TextChannel, time: str,
+                    timezone: str = "UTC", tags: str | None = None,
+                    layout: Literal["thread", "channel"] = "thread") -> None:
+        try:
+            saved = self.channels.setup(channel_id=channel.id, guild_id=interaction.guild_id or 0, post_time=time,
+                                        timezone=timezone, tags=tags, layout=layout, user_id=interaction.user.id)
+        except (ValueError, UnknownTagError) as exc:
+            await self._reply(interaction, str(exc))
+            return
+        self.bot.digests.sync()
+        text = "Saved.\n" + describe(saved, self.bot.digests.next_post(saved.channel_id))
+        missing = self._missing_permissions(channel, layout)
+        if missing:
+            text += f"\n⚠️ I am missing these permissions in <#{channel.id}>: {', '.join(missing)}."
+        await self._reply(interaction, text)
+
+    @setup.autocomplete("timezone")
+    async def _tz_complete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        cur = current.casefold()
+        hits = [z for z in _ZONES if cur in z.casefold()] if cur else ["UTC", "Europe/London", "Europe/Berlin",
+                                                                      "America/New_York", "America/Los_Angeles",
+                                                                      "Asia/Tokyo", "Asia/Shanghai"]
+        return [app_commands.Choice(name=z, value=z) for z in hits[:25]]
+
+    @setup.autocomplete("tags")
+    async def _tags_complete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        done, _, last = current.rpartition(",")
+        prefix = f"{done}, " if done else ""
+        cur = last.strip().casefold()
+        hits = [t for t in ALL_TAGS if cur in t.casefold()]
+        return [app_commands.Choice(name=(prefix + t)[:100], value=(prefix + t)[:100]) for t in hits[:25]]
+
+    def _target(self, interaction: discord.Interaction, channel: discord.abc.GuildChannel | None) -> int:
+        return channel.id if channel else (interaction.channel_id or 0)
+
+    @digest.command(name="status", description="Each digest channel: next post, last delivery, problems")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def status(self, interaction: discord.Interaction) -> None:
+        chans = self.channels.all(interaction.guild_id)
+        if not chans:
+            await self._reply(interaction, "No digest channels yet: use /digest setup.")
+            return
+        text = "\n".join(describe(c, self.bot.digests.next_post(c.channel_id)) for c in chans)
+        await self._reply(interaction, text[:2000])
+
+    @digest.command(name="now", description="Post a day's digest to a channel right now")
+    @app_commands.describe(date="YYYY-MM-DD, today or yesterday (default: today)", channel="Default: this one")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def now(self, interaction: discord.Interaction, date: str | None = None,
+                  channel: discord.TextChannel | None = None) -> None:
+        cid = self._target(interaction, channel)
+        ch = self.channels.get(cid)
+        if ch is None:
+            await self._reply(interaction, f"<#{cid}> has no digest yet: use /digest setup first.")
+            return
+        try:
+            day = parse_day(date) if date else self.bot.digests.channel_day(ch)
+        except ValueError as exc:
+            await self._reply(interaction, str(exc))
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        outcome = await self.bot.digests.post(str(cid), day)
+        words = {"delivered": f"Posted the digest of {day} ({outcome.sent} messages).",
+                 "already": f"The digest of {day} was already posted in <#{cid}>; nothing was sent twice.",
+                 "skipped": f"Not posted: {outcome.detail}.",
+                 "disabled": f"Not posted: {outcome.detail}",
+                 "retry_later": f"Discord is having trouble ({outcome.detail}); I will try again in 10 minutes."}
+        await self._reply(interaction, words[outcome.status])
+
+    async def _toggle(self, interaction: discord.Interaction, channel: discord.TextChannel | None, action: str) -> None:
+        cid = self._target(interaction, channel)
+        if action == "remove":
+            ok = self.channels.remove(cid)
+            text = f"<#{cid}> will get no more digests." if ok else f"<#{cid}> had no digest."
+        elif getattr(self.channels, action)(cid) is None:
+            text = f"<#{cid}> has no digest: use /digest setup."
+        else:
+            text = f"Paused <#{cid}>." if action == "pause" else "Resumed."
+        self.bot.digests.sync()
+        if action == "resume" and (ch := self.channels.get(cid)):
+            text += "\n" + describe(ch, self.bot.digests.next_post(str(cid)))
+        await self._reply(interaction, text)
+
+    @digest.command(name="pause", description="Stop posting in a channel until /digest resume")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def pause(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
+        await self._toggle(interaction, channel, "pause")
+
+    @digest.command(name="resume", description="Post again in a paused or disabled channel")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def resume(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
+        await self._toggle(interaction, channel, "resume")
+
+    @digest.command(name="remove", description="Stop and forget a channel's digest settings")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def remove(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
+        await self._toggle(interaction, channel, "remove")
+
+
+async def setup(bot: PaperboyBot) -> None:
+    await bot.add_cog(Admin(bot))

@@ -1,0 +1,159 @@
+"""When things happen: the daily fetch, each channel's post at its own local time, catch-up after downtime.
+
+APScheduler 3.x (``AsyncIOScheduler``) with a ``CronTrigger`` per channel in the channel's own time
+zone, so 09:00 Europe/Berlin stays 09:00 across DST changes. Jobs are re-synced from the
+``channels`` table whenever an admin changes something, so no restart is needed. Posting twice is
+impossible whatever the scheduler does (misfires, catch-up, manual /digest now): the delivery ledger
+decides what still needs sending.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+
+from bot.channels import Channel, Channels
+from bot.config import Settings
+from bot.delivery import Deliverer, Ledger, Outcome, target_of
+from bot.pipeline import today_in
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+FetchFn = Callable[[str], Awaitable[Any]]
+
+
+def post_trigger(channel: Channel) -> CronTrigger:
+    hh, mm = (int(x) for x in channel.post_time.split(":"))
+    return CronTrigger(hour=hh, minute=mm, timezone=channel.timezone)
+
+
+class DigestScheduler:
+    """Owns the APScheduler instance; every job calls into the core (fetch, deliver)."""
+
+    def __init__(self, store: Store, settings: Settings, deliverer: Deliverer, fetch: FetchFn,
+                 *, now: Callable[[], datetime] | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self.deliverer = deliverer
+        self.fetch = fetch
+        self.channels = Channels(store)
+        self.ledger = Ledger(store)
+        self.now = now or (lambda: datetime.now(UTC))
+        self.scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={
+            "coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600})
+        self._rechecks_left = 0
+
+    # ---- life cycle -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        s = self.settings.schedule
+        hh, mm = (int(x) for x in s.fetch_time.split(":"))
+        self.scheduler.add_job(self.daily_fetch, CronTrigger(hour=hh, minute=mm, timezone=s.timezone),
+                               id="fetch", replace_existing=True)
+        self.sync()
+        self.scheduler.start()
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    def sync(self) -> None:
+        """Make the per-channel jobs match the channels table (called after every admin change)."""
+        wanted = {f"post:{c.channel_id}": c for c in self.channels.all() if c.active}
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("post:") and job.id not in wanted:
+                job.remove()
+        for job_id, channel in wanted.items():
+            self.scheduler.add_job(self.post, post_trigger(channel), args=[channel.channel_id], id=job_id,
+                                   replace_existing=True)
+
+    def next_post(self, channel_id: str) -> datetime | None:
+        job = self.scheduler.get_job(f"post:{channel_id}")
+        if job is None:
+            return None
+        if job.next_run_time is not None:
+            return job.next_run_time
+        return job.trigger.get_next_fire_time(None, self.now())
+
+    # ---- jobs -----------------------------------------------------------------------------------
+
+    def channel_day(self, channel: Channel, at: datetime | None = None) -> str:
+        """The digest day a channel posts: its own local calendar date at post time."""
+        return channel.local_now(at or self.now()).date().isoformat()
+
+    async def ensure_fetched(self, day: str) -> None:
+        """Fetch ``day`` if the store has never fetched it (a post time earlier than the daily fetch)."""
+        if day in self.store.fetched_days("hf") or self.store.days_with_papers(day, day):
+            return
+        try:
+            await self.fetch(day)
+        except Exception as exc:  # upstream down: post what the store has, or the empty-day note
+            log.warning("could not fetch %s before posting: %s", day, exc)
+
+    async def post(self, channel_id: str, day: str | None = None) -> Outcome:
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            return Outcome(channel_id, day or "", "skipped", detail="not set up")
+        day = day or self.channel_day(channel)
+        await self.ensure_fetched(day)
+        outcome = await self.deliverer.deliver(channel_id, day)
+        log.info("post %s to %s: %s (%d sent) %s", day, channel_id, outcome.status, outcome.sent, outcome.detail)
+        if outcome.status == "retry_later":
+            self.scheduler.add_job(self.post, DateTrigger(self.now() + timedelta(minutes=10)),
+                                   args=[channel_id, day], id=f"retry:{channel_id}:{day}", replace_existing=True)
+        if outcome.status == "disabled":
+            self.sync()
+        return outcome
+
+    async def daily_fetch(self, *, recheck: bool = False) -> int:
+        """Fetch today; if the list is still empty, look again a few times before giving up."""
+        s = self.settings.schedule
+        day = today_in(s.timezone).isoformat()
+        if not recheck:
+            self._rechecks_left = s.recheck_times
+        try:
+            result = await self.fetch(day)
+            count = len(result.papers)
+        except Exception as exc:
+            log.warning("daily fetch of %s failed: %s", day, exc)
+            count = 0
+        if count == 0 and self._rechecks_left > 0:
+            self._rechecks_left -= 1
+            when = self.now() + timedelta(minutes=s.recheck_minutes)
+            self.scheduler.add_job(self.daily_fetch, DateTrigger(when), kwargs={"recheck": True},
+                                   id="fetch-recheck", replace_existing=True)
+            log.info("no papers for %s yet; looking again at %s", day, when.isoformat(timespec="minutes"))
+        elif count == 0:
+            log.warning("no papers for %s after %d re-checks; channels get the empty-day note", day,
+                        s.recheck_times)
+        return count
+
+    async def catch_up(self) -> list[Outcome]:
+        """After downtime: each channel whose post time already passed today gets today's digest once."""
+        now = self.now()
+        due: list[str] = []
+        day_of: dict[str, str] = {}
+        for channel in self.channels.all():
+            if not channel.active:
+                continue
+            local = channel.local_now(now)
+            if channel.post_at(local.date()) > now:
+                continue
+            day = local.date().isoformat()
+            rows = self.ledger.rows(target_of(channel.channel_id), day)
+            if rows and all(r["status"] == "sent" for r in rows):
+                continue
+            due.append(channel.channel_id)
+            day_of[channel.channel_id] = day
+        for day in sorted(set(day_of.values())):
+            await self.ensure_fetched(day)
+        if due:
+            log.info("catching up %d channel(s) whose post time passed while the bot was down", len(due))
+        return await self.deliverer.deliver_many(due, day_of)
