@@ -232,13 +232,3 @@ class Deliverer:
             except SendError as notify_exc:  # DMs closed: /digest status still says why
                 log.info("could not tell admin %s: %s", channel.set_up_by, notify_exc)
         return Outcome(channel.channel_id, day, "disabled", sent, reason)
-
-    async def deliver_many(self, channel_ids: list[str], day_of: dict[str, str]) -> list[Outcome]:
-        """Several channels concurrently: one slow or broken channel never holds up the others."""
-        async def one(cid: str) -> Outcome:
-            try:
-                return await self.deliver(cid, day_of[cid])
-            except Exception as exc:  # a bug in one channel's delivery must not stop the rest
-                log.exception("delivery to %s failed", cid)
-                return Outcome(cid, day_of[cid], "retry_later", detail=str(exc))
-        return list(await asyncio.gather(*(one(c) for c in channel_ids)))

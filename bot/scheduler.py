@@ -9,6 +9,7 @@ decides what still needs sending.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -103,7 +104,11 @@ class DigestScheduler:
             return Outcome(channel_id, day or "", "skipped", detail="not set up")
         day = day or self.channel_day(channel)
         await self.ensure_fetched(day)
-        outcome = await self.deliverer.deliver(channel_id, day)
+        try:
+            outcome = await self.deliverer.deliver(channel_id, day)
+        except Exception as exc:  # a bug in one channel's delivery must not stop the others
+            log.exception("delivery of %s to %s failed", day, channel_id)
+            outcome = Outcome(channel_id, day, "retry_later", detail=str(exc))
         log.info("post %s to %s: %s (%d sent) %s", day, channel_id, outcome.status, outcome.sent, outcome.detail)
         if outcome.status == "retry_later":
             self.scheduler.add_job(self.post, DateTrigger(self.now() + timedelta(minutes=10)),
@@ -156,4 +161,5 @@ class DigestScheduler:
             await self.ensure_fetched(day)
         if due:
             log.info("catching up %d channel(s) whose post time passed while the bot was down", len(due))
-        return await self.deliverer.deliver_many(due, day_of)
+        # Concurrently: one slow or broken channel never holds up the others.
+        return list(await asyncio.gather(*(self.post(cid, day_of[cid]) for cid in due)))

@@ -30,13 +30,47 @@ def classify(exc: BaseException) -> SendError:
 _ERRORS = (discord.HTTPException, aiohttp.ClientError, asyncio.TimeoutError, OSError)
 
 
+class RateLimiter:
+    """A token bucket shared by every send: stays under Discord's global limit (about 50 requests/s).
+
+    discord.py learns per-channel buckets from response headers and waits on its own, but it only
+    discovers the global limit by hitting it; a fan-out to hundreds of channels would collect 429s,
+    and many invalid requests get a bot's IP banned. Pacing ourselves avoids them.
+    """
+
+    def __init__(self, rate: float, burst: int | None = None) -> None:
+        self.rate = rate
+        self.capacity = float(burst or max(1, int(rate)))
+        self.tokens = self.capacity
+        self.updated: float | None = None
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            now = loop.time()
+            if self.updated is None:
+                self.updated = now
+            self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+            if self.tokens < 1:
+                wait = (1 - self.tokens) / self.rate
+                await asyncio.sleep(wait)
+                self.updated = loop.time()
+                self.tokens = 0.0
+            else:
+                self.tokens -= 1
+
+
 class DiscordSender:
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, *, requests_per_second: float = 45.0) -> None:
         self.client = client
+        self.limiter = RateLimiter(requests_per_second)
 
     async def send(self, channel_id: str, payload: dict, *, nonce: str) -> str:
         channel = self.client.get_partial_messageable(int(channel_id))
         embeds = [discord.Embed.from_dict(e) for e in payload.get("embeds", [])]
+        await self.limiter.acquire()
         try:
             message = await channel.send(content=payload.get("content") or None, embeds=embeds,
                                          allowed_mentions=NO_MENTIONS, nonce=nonce)
@@ -45,12 +79,15 @@ class DiscordSender:
         return str(message.id)
 
     async def create_thread(self, channel_id: str, message_id: str, name: str) -> str:
-        message = self.client.get_partial_messageable(int(channel_id)).get_partial_message(int(message_id))
+        # The REST call itself: a partial message (no cache needed after a restart) has no guild attached,
+        # which discord.py's Message.create_thread insists on.
+        await self.limiter.acquire()
         try:
-            thread = await message.create_thread(name=name, auto_archive_duration=1440)
+            thread = await self.client.http.start_thread_with_message(
+                int(channel_id), int(message_id), name=name, auto_archive_duration=1440)
         except _ERRORS as exc:
             raise classify(exc) from exc
-        return str(thread.id)
+        return str(thread["id"])
 
     async def recent_messages(self, channel_id: str, limit: int = 20) -> list[dict]:
         channel = self.client.get_partial_messageable(int(channel_id))

@@ -251,9 +251,7 @@ class FakeHF:
         """Record the request, take its scripted fault and serve the stall part of it."""
         loop = asyncio.get_running_loop()
         self.requests.append(
-            Recorded(
-                request.method, request.path, dict(request.query), dict(request.headers), route, loop.time()
-            )
+            Recorded(request.method, request.path, dict(request.query), dict(request.headers), route, loop.time())
         )
         fault = self.faults[route].popleft() if self.faults[route] else None
         if fault and fault.hang:
@@ -365,14 +363,10 @@ async def _serve(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m tests.fakes.hf_server", description=__doc__.split("\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m tests.fakes.hf_server", description=__doc__.split("\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (printed on stdout)")
-    parser.add_argument(
-        "--data", action="append", default=[], help="Daily Papers JSON or paper object; repeatable"
-    )
+    parser.add_argument("--data", action="append", default=[], help="Daily Papers JSON or paper object; repeatable")
     parser.add_argument("--atom", help="an arXiv export API feed to serve from /api/query")
     parser.add_argument(
         "--fault",

@@ -1,0 +1,65 @@
+"""Fixtures for driving the real bot through the fake Discord and the fake Hugging Face."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.discord.client import PaperboyBot
+from bot.pipeline import import_paths
+from bot.store import Store
+from tests.fakes.discord_server import FakeDiscord, run_bot
+from tests.fakes.hf_server import FakeHF
+
+SEED_DAY = "2025-01-24"
+
+
+@pytest.fixture
+async def fake_hf() -> AsyncIterator[FakeHF]:
+    async with FakeHF() as hf:
+        yield hf
+
+
+@pytest.fixture
+async def fake_discord() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord() as fake:
+        yield fake
+
+
+@pytest.fixture
+def settings(db_path: Path, fake_hf: FakeHF) -> Settings:
+    s = Settings(database=str(db_path))
+    s.hf.base_url = fake_hf.url
+    s.hf.retries = 0
+    s.hf.timeout_seconds = 5
+    return s
+
+
+@pytest.fixture
+def seeded(settings: Settings, seed_file: Path) -> Settings:
+    """A store holding the seed day (8 papers)."""
+    with Store(settings.database) as store:
+        report = import_paths(store, [seed_file])
+        assert report.stats.new == 8
+    return settings
+
+
+def at(text: str) -> Callable[[], datetime]:
+    moment = datetime.fromisoformat(text).replace(tzinfo=UTC)
+    return lambda: moment
+
+
+@contextlib.asynccontextmanager
+async def started(settings: Settings, fake: FakeDiscord, now: str = f"{SEED_DAY}T08:00:00",
+                  **kw: object) -> AsyncIterator[PaperboyBot]:
+    """A real PaperboyBot against the fakes, with the scheduler's clock set to ``now`` (UTC)."""
+    bot = PaperboyBot(settings, **kw)
+    bot.digests.now = at(now)
+    bot.deliverer.backoff = 0.01
+    async with run_bot(bot, fake, timeout=10) as running:
+        yield running  # type: ignore[misc]

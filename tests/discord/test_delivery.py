@@ -1,0 +1,205 @@
+"""The daily post through the fake Discord: layouts, exactly-once across restarts, and every failure."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import Counter
+
+import pytest
+
+from bot.channels import Channels
+from bot.render import validate_message
+from bot.store import Store
+from tests.discord.conftest import SEED_DAY, started
+from tests.fakes.discord_server import FakeDiscord
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def arxiv_ids(messages) -> list[str]:
+    """Every paper a list of messages carries, read from the embed footers a reader sees."""
+    ids = []
+    for m in messages:
+        for e in m.get("embeds", []):
+            found = re.search(r"arXiv:(\S+)", (e.get("footer") or {}).get("text", ""))
+            if found:
+                ids.append(found.group(1))
+    return ids
+
+
+def setup_channel(settings, channel_id, guild_id, *, layout="thread", time="09:00", tz="UTC", tags=None, user=None):
+    with Store(settings.database) as store:
+        Channels(store).setup(channel_id=channel_id, guild_id=guild_id, post_time=time, timezone=tz, tags=tags,
+                              layout=layout, user_id=user or "")
+
+
+def thread_of(fake, channel_id):
+    threads = [t for t in fake.threads.values() if int(t["parent_id"]) == int(channel_id)]
+    assert len(threads) == 1, threads
+    return threads[0]
+
+
+async def run_post_job(bot, channel_id):
+    """Fire the channel's real APScheduler job now, as the clock reaching its post time would."""
+    job = bot.digests.scheduler.get_job(f"post:{channel_id}")
+    assert job is not None
+    return await job.func(*job.args)
+
+
+async def test_scheduled_thread_post_header_thread_one_embed_per_paper(seeded, fake_discord):
+    cid = fake_discord.channel_id
+    setup_channel(seeded, cid, fake_discord.guild_id)
+    async with started(seeded, fake_discord, now=f"{SEED_DAY}T07:00:00") as bot:
+        outcome = await run_post_job(bot, str(cid))
+        assert outcome.status == "delivered"
+        header = fake_discord.messages_in(cid)
+        assert len(header) == 1 and "Papers for Friday 2025-01-24" in header[0]["content"]
+        assert "8 papers" in header[0]["content"] and "Multimodal (4)" in header[0]["content"]
+        thread = thread_of(fake_discord, cid)
+        assert thread["id"] == header[0]["id"]  # the thread hangs under the header message
+        posts = fake_discord.messages_in(thread["id"])
+        assert len(posts) == 8 and all(len(m["embeds"]) == 1 for m in posts)
+        assert len(set(arxiv_ids(posts))) == 8
+        for m in [*header, *posts]:
+            assert validate_message({"content": m.get("content", ""), "embeds": m.get("embeds", []),
+                                     "allowed_mentions": m["allowed_mentions"]}) == []
+            assert m["allowed_mentions"]["parse"] == []
+        status = Channels(bot.store).get(cid)
+        assert status.last_day == SEED_DAY
+
+
+async def test_channel_layout_tag_filter_and_packing(seeded, fake_discord):
+    cid = fake_discord.channel_id
+    setup_channel(seeded, cid, fake_discord.guild_id, layout="channel", tags="Multimodal")
+    async with started(seeded, fake_discord) as bot:
+        await run_post_job(bot, str(cid))
+        messages = fake_discord.messages_in(cid)
+        assert sorted(arxiv_ids(messages)) == ["2501.13826", "2501.13918", "2501.13919", "2501.13920"]
+        assert len(messages) == 1 and len(messages[0]["embeds"]) == 4  # four embeds fit in one message
+        assert not fake_discord.threads
+
+
+async def test_a_day_with_nothing_for_the_channel_gets_one_short_note(seeded, fake_discord):
+    cid = fake_discord.channel_id
+    setup_channel(seeded, cid, fake_discord.guild_id, tags="Tabular Regression")
+    async with started(seeded, fake_discord) as bot:
+        await run_post_job(bot, str(cid))
+        messages = fake_discord.messages_in(cid)
+        assert len(messages) == 1 and messages[0]["embeds"] == [] and "No papers" in messages[0]["content"]
+        await run_post_job(bot, str(cid))
+        assert len(fake_discord.messages_in(cid)) == 1
+
+
+async def test_an_empty_upstream_day_gets_the_note_after_asking_upstream(seeded, fake_discord, fake_hf):
+    cid = fake_discord.channel_id
+    setup_channel(seeded, cid, fake_discord.guild_id)
+    async with started(seeded, fake_discord, now="2025-01-25T10:00:00") as bot:  # a Saturday
+        await run_post_job(bot, str(cid))
+        assert [r.query.get("date") for r in fake_hf.requests_to("daily_papers")] == ["2025-01-25"]
+        messages = fake_discord.messages_in(cid)
+        assert len(messages) == 1 and "No papers for Saturday 2025-01-25" in messages[0]["content"]
+
+
+async def test_restart_mid_digest_posts_every_paper_exactly_once(seeded):
+    # Discord's per-channel limit (5 messages per window) makes the digest pause after 5 papers: the bot
+    # is stopped right there, mid-digest, and started again after the post time.
+    async with FakeDiscord(enforce_rate_limits=True, message_window=3.0) as fake:
+        cid = fake.channel_id
+        setup_channel(seeded, cid, fake.guild_id)
+        async with started(seeded, fake) as bot:
+            task = asyncio.create_task(run_post_job(bot, str(cid)))
+            await fake.wait_for(lambda: fake.threads and len(fake.messages_in(next(iter(fake.threads)))) >= 3,
+                                timeout=10, what="3 papers")
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        thread_id = thread_of(fake, cid)["id"]
+        assert 3 <= len(fake.messages_in(thread_id)) < 8
+        async with started(seeded, fake, now=f"{SEED_DAY}T10:00:00"):
+            await fake.wait_for(lambda: len(fake.messages_in(thread_id)) >= 8, timeout=15, what="all 8 papers")
+            await asyncio.sleep(0.2)
+        posts = fake.messages_in(thread_id)
+        assert len(posts) == 8 and sorted(Counter(arxiv_ids(posts)).values()) == [1] * 8
+        assert len(fake.messages_in(cid)) == 1 and len(fake.threads) == 1  # one header, one thread
+
+
+async def test_catch_up_after_downtime_posts_once_and_not_again(seeded, fake_discord):
+    cid = fake_discord.channel_id
+    setup_channel(seeded, cid, fake_discord.guild_id, layout="channel")
+    async with started(seeded, fake_discord, now=f"{SEED_DAY}T12:00:00"):
+        await fake_discord.wait_for(lambda: len(arxiv_ids(fake_discord.messages_in(cid))) == 8, timeout=10,
+                                    what="catch-up")
+    count = len(fake_discord.messages_in(cid))
+    async with started(seeded, fake_discord, now=f"{SEED_DAY}T13:00:00") as bot:
+        await asyncio.sleep(0.3)
+        assert bot._catch_up_task is not None and bot._catch_up_task.done()
+    assert len(fake_discord.messages_in(cid)) == count
+
+
+async def test_before_the_post_time_nothing_is_caught_up(seeded, fake_discord):
+    cid = fake_discord.channel_id
+    setup_channel(seeded, cid, fake_discord.guild_id, time="15:00")
+    async with started(seeded, fake_discord, now=f"{SEED_DAY}T12:00:00") as bot:
+        await asyncio.sleep(0.3)
+        assert bot._catch_up_task.done()
+    assert fake_discord.messages_in(cid) == []
+
+
+async def test_rate_limit_and_server_error_are_retried_and_nothing_is_doubled(seeded, fake_discord):
+    cid = fake_discord.channel_id
+    setup_channel(seeded, cid, fake_discord.guild_id, layout="channel")
+    fake_discord.fail_next("POST", f"/channels/{cid}/messages", status=429, retry_after=0.05)
+    async with started(seeded, fake_discord) as bot:
+        fake_discord.fail_next("POST", f"/channels/{cid}/messages", status=500)
+        outcome = await run_post_job(bot, str(cid))
+        assert outcome.status == "delivered"
+    assert sorted(Counter(arxiv_ids(fake_discord.messages_in(cid))).values()) == [1] * 8
+
+
+@pytest.mark.parametrize("failure", ["forbidden", "deleted"])
+async def test_a_broken_channel_is_disabled_admin_told_and_others_unaffected(seeded, fake_discord, failure):
+    broken = fake_discord.channel_id
+    other = next(c for c, ch in fake_discord.channels.items()
+                 if ch.get("guild_id") and int(ch["guild_id"]) == fake_discord.guild_id and c != broken
+                 and ch.get("type") == 0)
+    setup_channel(seeded, broken, fake_discord.guild_id, layout="channel", user=fake_discord.user_id)
+    setup_channel(seeded, other, fake_discord.guild_id, layout="channel")
+    if failure == "forbidden":
+        fake_discord.forbid_channel(broken)
+    else:
+        fake_discord.delete_channel(broken)
+    async with started(seeded, fake_discord, now=f"{SEED_DAY}T12:00:00") as bot:
+        await fake_discord.wait_for(lambda: len(arxiv_ids(fake_discord.messages_in(other))) == 8, timeout=10,
+                                    what="the healthy channel's digest")
+        await fake_discord.wait_for(lambda: not Channels(bot.store).get(broken).enabled, timeout=10,
+                                    what="the broken channel disabled")
+        reason = Channels(bot.store).get(broken).disabled_reason
+        assert ("permission" in reason) if failure == "forbidden" else ("cannot find" in reason)
+        await fake_discord.wait_for(lambda: any(
+            "stopped posting" in (m.get("content") or "") for c in fake_discord.dm_channels
+            for m in fake_discord.messages_in(c)), timeout=5, what="a DM to the admin")
+        await fake_discord.wait_for(lambda: bot.digests.scheduler.get_job(f"post:{broken}") is None, timeout=5,
+                                    what="the broken channel's job removed")
+        sends = len(fake_discord.calls("POST", f"/channels/{broken}/messages"))
+        await run_post_job_if_any(bot, broken)
+        assert len(fake_discord.calls("POST", f"/channels/{broken}/messages")) == sends  # no retrying forever
+
+
+async def run_post_job_if_any(bot, channel_id):
+    outcome = await bot.digests.post(str(channel_id), SEED_DAY)
+    assert outcome.status == "skipped"
+
+
+async def test_gateway_resume_and_reidentify_keep_the_bot_working(seeded, fake_discord):
+    cid = fake_discord.channel_id
+    setup_channel(seeded, cid, fake_discord.guild_id, layout="channel")
+    async with started(seeded, fake_discord) as bot:
+        resumes, identifies = fake_discord.resume_count, fake_discord.identify_count
+        await fake_discord.close_gateway(4000)
+        await fake_discord.wait_for(lambda: fake_discord.resume_count == resumes + 1, timeout=10, what="RESUME")
+        await fake_discord.send_op(9, d=False)
+        await fake_discord.wait_for(lambda: fake_discord.identify_count == identifies + 1, timeout=10,
+                                    what="re-IDENTIFY")
+        await fake_discord.wait_for(lambda: bot.is_ready(), timeout=10, what="ready again")
+        outcome = await run_post_job(bot, str(cid))
+        assert outcome.status == "delivered" and len(arxiv_ids(fake_discord.messages_in(cid))) == 8
