@@ -40,7 +40,7 @@ class RateLimiter:
 
     def __init__(self, rate: float, burst: int | None = None) -> None:
         self.rate = rate
-        self.capacity = float(burst or max(1, int(rate)))
+        self.capacity = float(burst or 2)
         self.tokens = self.capacity
         self.updated: float | None = None
         self._lock = asyncio.Lock()
@@ -63,7 +63,7 @@ class RateLimiter:
 
 
 class DiscordSender:
-    def __init__(self, client: discord.Client, *, requests_per_second: float = 45.0) -> None:
+    def __init__(self, client: discord.Client, *, requests_per_second: float = 48.0) -> None:
         self.client = client
         self.limiter = RateLimiter(requests_per_second)
 

@@ -1,0 +1,124 @@
+"""Fan-out benchmark: one 30-paper digest to many channels through the rate-limited fake Discord.
+
+Run: .venv/bin/python benchmarks/bench_delivery.py [--channels 200] [--papers 30] [--layout channel|thread]
+
+The real bot (PaperboyBot, scheduler catch-up, delivery ledger, DiscordSender over discord.py) posts to
+the fake Discord with Discord's limits enforced by the fake: 50 requests/s globally and 5 messages per
+5 s per channel. Printed next to each other, from the same run:
+- wall time vs the minimum those limits allow (max of total requests / 50 and each channel's
+  5-per-5-s schedule);
+- messages sent vs the fewest the embed limits allow (≤ 10 embeds and ≤ 6000 characters per message);
+- 429s served (each one is an invalid request Discord counts towards an IP ban).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.channels import Channels  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.discord.client import PaperboyBot  # noqa: E402
+from bot.render import LIMITS, embed_chars, paper_embed  # noqa: E402
+from bot.sources.digest import load_file  # noqa: E402
+from bot.store import Store  # noqa: E402
+from tests.fakes.discord_server import FakeDiscord, run_bot  # noqa: E402
+
+DAY = "2025-05-30"
+
+
+def fewest_messages(embeds: list[dict]) -> int:
+    """A lower bound on messages for these embeds: the 10-per-message and 6000-char limits alone."""
+    total = sum(embed_chars(e) for e in embeds)
+    return max(math.ceil(len(embeds) / LIMITS["embeds_per_message"]), math.ceil(total / LIMITS["total"]))
+
+
+async def run(args: argparse.Namespace) -> dict:
+    data = args.data / "digests" / "seed-format" / f"{DAY}.json"
+    papers = load_file(data).papers[: args.papers]
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(database=str(Path(tmp) / "bench.db"))
+        settings.hf.base_url = "http://127.0.0.1:9"  # never asked: the day is already stored
+        with Store(settings.database) as store:
+            store.upsert_papers(papers)
+            stored = store.papers_on(DAY)
+        async with FakeDiscord(enforce_rate_limits=True, echo_events=False) as fake:
+            channel_ids = [fake.add_text_channel(fake.guild_id, f"papers-{i}") for i in range(args.channels)]
+            with Store(settings.database) as store:
+                for cid in channel_ids:
+                    Channels(store).setup(channel_id=cid, guild_id=fake.guild_id, post_time="00:00",
+                                          timezone="UTC", layout=args.layout)
+            bot = PaperboyBot(settings, sync_commands=False)
+            bot.digests.now = lambda: datetime.fromisoformat(f"{DAY}T12:00:00+00:00")
+            async with run_bot(bot, fake, timeout=20):
+                # on_ready starts the catch-up: every channel's post time has passed today.
+                requests_before = len(fake.requests)
+                t0 = time.perf_counter()
+                await bot._catch_up_task
+                wall = time.perf_counter() - t0
+            sent = [m for cid in channel_ids for m in fake.messages_in(cid)]
+            thread_msgs = [m for t in fake.threads for m in fake.messages_in(t)]
+            rest_calls = [r for r in fake.requests[requests_before:] if r.method == "POST"]
+            ledger_sent = 0
+            with Store(settings.database) as store:
+                ledger_sent = store.db.execute("SELECT count(*) FROM deliveries WHERE status = 'sent'").fetchone()[0]
+                delivered = sum(1 for c in Channels(store).all() if c.last_day == DAY)
+    per_channel_msgs = (len(sent) + len(thread_msgs)) / args.channels
+    embeds = [paper_embed(p, day=DAY) for p in stored]
+    # Thread layout: a header, then one message per paper by design. Channel layout: the header line
+    # rides in the first message, so the floor is the embed limits alone.
+    fewest = 1 + len(embeds) if args.layout == "thread" else fewest_messages(embeds)
+    total_requests = len(rest_calls)
+    # The floor: the global limit over all requests, or one channel's 5-per-5-s schedule, whichever is longer.
+    per_bucket = len(embeds) if args.layout == "thread" else max(1, round(per_channel_msgs))
+    channel_floor = 5.0 * (math.ceil(per_bucket / 5) - 1)
+    minimum = max(total_requests / 50.0, channel_floor)
+    return {
+        "channels": args.channels, "papers": len(stored), "layout": args.layout,
+        "channels_delivered": delivered, "requests": total_requests, "wall_s": round(wall, 2),
+        "minimum_s": round(minimum, 2), "wall_vs_minimum": round(wall / minimum, 3) if minimum else None,
+        "messages_per_channel": round(per_channel_msgs, 2), "fewest_messages_per_channel": fewest,
+        "messages_vs_fewest": round(per_channel_msgs / fewest, 3), "ledger_rows_sent": ledger_sent,
+        "served_429": fake.served_429, "served_429_global": fake.served_429_global,
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--channels", type=int, default=200)
+    ap.add_argument("--papers", type=int, default=30)
+    ap.add_argument("--layout", choices=("channel", "thread"), default="channel")
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    if not (args.data / "digests").exists():
+        print(f"No sample data at {args.data}; pass --data.", file=sys.stderr)
+        return 2
+    result = asyncio.run(run(args))
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    r = result
+    print(f"{r['papers']}-paper digest ({r['layout']} layout) to {r['channels']} channels; "
+          f"{r['channels_delivered']} delivered")
+    print(f"  wall time       {r['wall_s']:8.2f} s   minimum the limits allow {r['minimum_s']:8.2f} s"
+          f"   ratio {r['wall_vs_minimum']}")
+    print(f"  messages/channel {r['messages_per_channel']:7.2f}     fewest the embed limits allow "
+          f"{r['fewest_messages_per_channel']:5d}     ratio {r['messages_vs_fewest']}")
+    print(f"  REST requests   {r['requests']:8d}     429s served {r['served_429']} "
+          f"(global {r['served_429_global']})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
