@@ -239,9 +239,10 @@ def cmd_tags(args: argparse.Namespace, settings: Settings) -> int:
 CONNECT_HELP = """\
 To post this to Discord every day:
   1. Create an application at https://discord.com/developers/applications, add a bot, copy its token.
-  2. Invite it with the link that 'paperboy run' prints once a token is set (scopes bot and
-     applications.commands; permissions View Channel, Send Messages, Send Messages in Threads,
-     Create Public Threads, Embed Links).
+  2. Invite it (your application id from the portal's General Information page):
+     https://discord.com/oauth2/authorize?client_id=APPLICATION_ID&scope=bot+applications.commands&permissions=309237730304
+     (View Channel, Send Messages, Embed Links, Read Message History, Create Public Threads,
+     Send Messages in Threads.)
   3. Start it:  DISCORD_TOKEN=... paperboy run   then in your server: /digest setup"""
 
 

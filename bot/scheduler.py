@@ -111,7 +111,7 @@ class DigestScheduler:
             outcome = Outcome(channel_id, day, "retry_later", detail=str(exc))
         log.info("post %s to %s: %s (%d sent) %s", day, channel_id, outcome.status, outcome.sent, outcome.detail)
         if outcome.status == "retry_later":
-            self.scheduler.add_job(self.post, DateTrigger(self.now() + timedelta(minutes=10)),
+            self.scheduler.add_job(self.post, DateTrigger(datetime.now(UTC) + timedelta(minutes=10)),
                                    args=[channel_id, day], id=f"retry:{channel_id}:{day}", replace_existing=True)
         if outcome.status == "disabled":
             self.sync()
@@ -131,10 +131,12 @@ class DigestScheduler:
             count = 0
         if count == 0 and self._rechecks_left > 0:
             self._rechecks_left -= 1
-            when = self.now() + timedelta(minutes=s.recheck_minutes)
+            when = datetime.now(UTC) + timedelta(minutes=s.recheck_minutes)
             self.scheduler.add_job(self.daily_fetch, DateTrigger(when), kwargs={"recheck": True},
                                    id="fetch-recheck", replace_existing=True)
             log.info("no papers for %s yet; looking again at %s", day, when.isoformat(timespec="minutes"))
+        elif count > 0 and self.scheduler.get_job("fetch-recheck") is not None:
+            self.scheduler.remove_job("fetch-recheck")
         elif count == 0:
             log.warning("no papers for %s after %d re-checks; channels get the empty-day note", day,
                         s.recheck_times)

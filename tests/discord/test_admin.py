@@ -90,3 +90,12 @@ async def test_digest_now_posts_once_and_says_so_the_second_time(seeded, fake_di
         assert "already posted" in text and len(fake_discord.messages_in(cid)) == posted
         text, _ = await reply(fake_discord, "digest now", {"date": "2025-13-01"})
         assert "is not a date" in text
+
+
+def test_the_invite_link_printed_by_the_cli_asks_for_what_the_bot_uses():
+    from bot.cli import CONNECT_HELP
+    from bot.discord.client import PERMISSIONS, invite_url
+
+    assert f"permissions={PERMISSIONS.value}" in CONNECT_HELP
+    query = invite_url(1).split("?")[1].replace("client_id=1&", "")
+    assert query in CONNECT_HELP.replace("client_id=APPLICATION_ID&", "")

@@ -203,3 +203,33 @@ async def test_gateway_resume_and_reidentify_keep_the_bot_working(seeded, fake_d
         await fake_discord.wait_for(lambda: bot.is_ready(), timeout=10, what="ready again")
         outcome = await run_post_job(bot, str(cid))
         assert outcome.status == "delivered" and len(arxiv_ids(fake_discord.messages_in(cid))) == 8
+
+
+@pytest.mark.parametrize(("now", "posted"), [("2025-03-30T06:30:00", False), ("2025-03-30T07:30:00", True)])
+async def test_dst_change_day_posts_at_local_time(seeded, fake_discord, now, posted):
+    # 2025-03-30 Berlin springs forward at 01:00 UTC: 09:00 local is 07:00 UTC that day (08:00 the day before).
+    cid = fake_discord.channel_id
+    setup_channel(seeded, cid, fake_discord.guild_id, tz="Europe/Berlin")
+    async with started(seeded, fake_discord, now=now) as bot:
+        await asyncio.sleep(0.3)
+        assert bot._catch_up_task.done()
+        next_post = bot.digests.next_post(str(cid))
+        assert next_post.utcoffset().total_seconds() in (3600, 7200) and next_post.hour == 9
+    messages = fake_discord.messages_in(cid)
+    assert bool(messages) is posted
+    if posted:
+        assert "2025-03-30" in messages[0]["content"]
+
+
+async def test_daily_fetch_rechecks_an_empty_day_then_stops(seeded, fake_discord, fake_hf, data_dir):
+    import json
+    from datetime import date
+
+    async with started(seeded, fake_discord) as bot:
+        assert await bot.digests.daily_fetch() == 0
+        assert bot.digests.scheduler.get_job("fetch-recheck") is not None
+        entries = json.loads((data_dir / "upstream" / "ai-weekly-radar_huggingface_papers.json").read_text())
+        fake_hf.add_entries(entries[:3], day=date.today().isoformat())
+        assert await bot.digests.daily_fetch(recheck=True) == 3
+        assert bot.digests.scheduler.get_job("fetch-recheck") is None  # found: no more re-checks
+        assert len(bot.store.papers_on(date.today().isoformat())) == 3
