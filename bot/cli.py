@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 
 from bot import console
 from bot.config import Settings, load_settings
@@ -21,7 +21,8 @@ from bot.errors import NetworkUnavailable, PaperboyError
 from bot.models import arxiv_id_from, parse_day
 from bot.pipeline import SOURCES, Fetcher, import_paths, today_in
 from bot.render import render_digest
-from bot.store import Query, Store
+from bot.search import SearchError, build_search, empty_message, tag_table
+from bot.store import Store
 from bot.taxonomy import UnknownTagError, require_tag
 
 log = logging.getLogger("paperboy")
@@ -74,11 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     q = sub.add_parser("papers", help="stored papers by tag, date, range and text")
     q.add_argument("--tag", type=_tag_arg, action="append", default=[], help="repeat for papers with all tags")
-    q.add_argument("--date", type=_day_arg)
+    q.add_argument("--date", type=_day_arg, help="YYYY-MM-DD, today or yesterday")
     q.add_argument("--since", type=_day_arg)
     q.add_argument("--until", type=_day_arg)
     q.add_argument("--query", help="words to find in title, authors, summary or abstract")
-    q.add_argument("--limit", type=int, default=20)
+    q.add_argument("--limit", type=int, default=20, help="at most this many (1-10000)")
     q.add_argument("--json", action="store_true")
 
     one = sub.add_parser("paper", help="one paper in full, by arXiv id or arXiv/HF URL")
@@ -163,26 +164,18 @@ async def _backfill(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_papers(args: argparse.Namespace, settings: Settings) -> int:
-    if args.date and (args.since or args.until):
-        raise PaperboyError("Use either --date or --since/--until, not both.")
-    if not 1 <= args.limit <= 1000:
-        raise PaperboyError("--limit must be between 1 and 1000.")
-    q = Query(tags=args.tag, day=args.date, since=args.since, until=args.until, text=args.query, limit=args.limit)
+    try:
+        search = build_search(tags=args.tag, day=args.date, since=args.since, until=args.until, text=args.query,
+                              limit=args.limit, today=today_in(settings.timezone), max_results=10_000)
+    except SearchError as exc:
+        raise PaperboyError(str(exc)) from None
     with _open_store(settings) as store:
-        try:
-            papers = store.query(q)
-        except ValueError as exc:
-            raise PaperboyError(str(exc)) from None
+        papers = store.query(search.query)
         if args.json:
             _print_json([p.to_dict() for p in papers])
             return EXIT_OK
         if not papers:
-            print("No papers match.", end="")
-            if args.date:
-                near = store.nearest_day_with_papers(args.date)
-                if near and near != args.date:
-                    print(f" The nearest day with papers is {near}.", end="")
-            print()
+            print(empty_message(store, search))
             return EXIT_OK
     print("\n\n".join(console.format_paper(p, index=i) for i, p in enumerate(papers, 1)))
     return EXIT_OK
@@ -216,11 +209,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_tags(args: argparse.Namespace, settings: Settings) -> int:
     with _open_store(settings) as store:
-        latest = store.days_with_papers()
-        all_time = store.tag_counts()
-        since = (date.fromisoformat(latest[-1]) - timedelta(days=6)).isoformat() if latest else None
-        recent = dict(store.tag_counts(since)) if since else {}
-    rows = [{"tag": t, "papers": n, "last_7_days": recent.get(t, 0)} for t, n in all_time]
+        rows, newest = tag_table(store)
     if args.json:
         _print_json(rows)
         return EXIT_OK
@@ -231,8 +220,7 @@ def cmd_tags(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{'tag':<{width}}  {'papers':>7}  {'last 7 days':>11}")
     for r in rows:
         print(f"{r['tag']:<{width}}  {r['papers']:>7}  {r['last_7_days']:>11}")
-    if since:
-        print(f"(last 7 days = the week up to {latest[-1]}, the newest day stored)")
+    print(f"(last 7 days = the week up to {newest}, the newest day stored)")
     return EXIT_OK
 
 

@@ -252,6 +252,8 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
         self.db = Database(conn)
+        #: Bumped on every paper write, so caches of derived figures (tag counts) know to refresh.
+        self.generation = 0
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
@@ -275,6 +277,7 @@ class Store:
         with self.db.atomic():
             for paper in papers:
                 stats += self._upsert_one(paper)
+        self.generation += 1
         return stats
 
     def _upsert_one(self, paper: Paper) -> UpsertStats:
