@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from datetime import date
 
 import discord
 from discord.ext import commands
@@ -18,13 +19,13 @@ from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.discord.sender import DiscordSender
 from bot.errors import PaperboyError
-from bot.pipeline import Fetcher, FetchResult
+from bot.pipeline import Fetcher, FetchResult, today_in
 from bot.scheduler import DigestScheduler
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.discord.cogs.admin",)
+EXTENSIONS = ("bot.discord.cogs.admin", "bot.discord.cogs.papers")
 
 #: View Channel, Send Messages, Embed Links, Read Message History, Create Public Threads, Send in Threads.
 PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, embed_links=True,
@@ -49,6 +50,10 @@ class PaperboyBot(commands.Bot):
         self.sync_commands = sync_commands
         self._caught_up = False
         self._catch_up_task: asyncio.Task | None = None
+
+    def today(self) -> date:
+        """Today where the bot's configured time zone says it is ('today' in commands)."""
+        return today_in(self.settings.timezone)
 
     async def _fetch_day(self, day: str) -> FetchResult:
         return await self.fetcher.fetch_day(self.store, day, "hf")
