@@ -49,6 +49,7 @@ class DiscordSettings:
     test_guild_id: int = 0
     default_post_time: str = "09:00"
     default_timezone: str = "UTC"
+    dm_daily_cap: int = 10
 
 
 @dataclass(slots=True)
@@ -173,6 +174,8 @@ def load_settings(path: str | Path | None = None, *, db: str | None = None) -> S
     settings.schedule.fetch_time = check_time(settings.schedule.fetch_time, "schedule.fetch_time")
     settings.discord.default_post_time = check_time(settings.discord.default_post_time,
                                                     "discord.default_post_time")
+    if not 1 <= settings.discord.dm_daily_cap <= 10:
+        raise ConfigError("Config key 'discord.dm_daily_cap' must be between 1 and 10 (one DM holds 10 papers).")
     if settings.hf.retries < 0 or settings.arxiv.retries < 0:
         raise ConfigError("Config key 'retries' cannot be negative.")
     return settings

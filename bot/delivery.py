@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.channels import Channel, Channels
-from bot.render import render_digest, thread_name
+from bot.render import escape_markdown, mention_message, neutralize_mentions, render_digest, thread_name
 from bot.store import Store, now_iso
+from bot.subscriptions import Subscriptions, plan_dm, role_mention_plan
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,9 @@ class Sender(Protocol):
 
     async def notify_admin(self, user_id: str, text: str) -> None:
         """Tell the admin who set up a channel that something needs them (DM; may fail silently)."""
+
+    async def open_dm(self, user_id: str) -> str:
+        """The id of the DM channel with a user (opening it if needed)."""
 
 
 @dataclass(slots=True)
@@ -113,13 +117,20 @@ class Ledger:
 
 
 def plan_channel(store: Store, channel: Channel, day: str) -> list[dict]:
-    """The messages ``channel`` gets for ``day``: its tag filter, its layout, one note if nothing matched."""
+    """The messages ``channel`` gets for ``day``: its tag filter, its layout, one note if nothing matched.
+
+    When the server maps tags to roles (``/digest role``), one message right after the header pings
+    each role whose tag is among the day's papers, once; it is the only message allowed to ping.
+    """
     papers = store.papers_on(day, channel.tags)
     messages = render_digest(day, papers, layout=channel.layout, highlight_tags=channel.tags)
+    roles = role_mention_plan(store, channel.guild_id, day, [p.tags for p in papers]) if papers else None
     plan: list[dict] = []
     if channel.layout == "thread" and papers:
         plan.append({"kind": "header", "paper_ids": [], "payload": messages[0],
                      "thread_name": thread_name(day, len(papers))})
+        if roles:
+            plan.append({"kind": "roles", "paper_ids": [], "payload": roles})
         for paper, message in zip(papers, messages[1:], strict=True):
             plan.append({"kind": "paper", "paper_ids": [paper.arxiv_id], "payload": message})
         return plan
@@ -127,6 +138,8 @@ def plan_channel(store: Store, channel: Channel, day: str) -> list[dict]:
         footers = [(e.get("footer") or {}).get("text", "") for e in message.get("embeds", [])]
         ids = [f.rsplit("arXiv:", 1)[-1] for f in footers if "arXiv:" in f]
         plan.append({"kind": "header" if i == 0 else "pack", "paper_ids": ids, "payload": message})
+        if i == 0 and roles:
+            plan.append({"kind": "roles", "paper_ids": [], "payload": roles})
     return plan
 
 
@@ -170,8 +183,9 @@ class Deliverer:
             payload = json.loads(row["payload"])
             try:
                 if row["status"] != "sent":
-                    dest = thread_id if row["kind"] == "paper" else cid
-                    if row["kind"] == "paper" and not thread_id:
+                    in_thread = channel.layout == "thread" and row["kind"] in ("paper", "roles")
+                    dest = thread_id if in_thread else cid
+                    if in_thread and not thread_id:
                         raise SendError("transient", "the day's thread could not be created yet")
                     message_id = await self._send_once(target, day, row, dest, payload)
                     self.ledger.mark(target, day, row["seq"], status="sent", message_id=message_id,
@@ -232,3 +246,94 @@ class Deliverer:
             except SendError as notify_exc:  # DMs closed: /digest status still says why
                 log.info("could not tell admin %s: %s", channel.set_up_by, notify_exc)
         return Outcome(channel.channel_id, day, "disabled", sent, reason)
+
+    # ---- subscriber DMs ---------------------------------------------------------------------------
+
+    async def deliver_dm(self, user_id: str | int, tags: list[str], day: str, *, cap: int = 10) -> Outcome:
+        """A subscriber's one DM for ``day`` (nothing when nothing matched). Safe to call repeatedly."""
+        uid = str(user_id)
+        lock = self._locks.setdefault(f"dm:{uid}", asyncio.Lock())
+        async with lock:
+            return await self._deliver_dm(uid, tags, day, cap)
+
+    async def _deliver_dm(self, uid: str, tags: list[str], day: str, cap: int) -> Outcome:
+        subs = Subscriptions(self.store)
+        if subs.dms_closed_on(uid) == day:
+            return Outcome(uid, day, "dm_closed", detail="DMs closed; not retried today")
+        target = f"dm:{uid}"
+        rows = self.ledger.rows(target, day)
+        if not rows:
+            plan = plan_dm(self.store, tags, day, cap)
+            if not plan:
+                return Outcome(uid, day, "skipped", detail="nothing matched")
+            rows = self.ledger.record_plan(target, day, plan)
+        if all(r["status"] == "sent" for r in rows):
+            return Outcome(uid, day, "already")
+        sent = 0
+        try:
+            dest = subs.dm_channel(uid)
+            if not dest:
+                dest = await self._retrying(self.sender.open_dm, uid)
+                subs.remember_dm_channel(uid, dest)
+            for row in rows:
+                if row["status"] == "sent":
+                    continue
+                message_id = await self._send_once(target, day, row, dest, json.loads(row["payload"]))
+                self.ledger.mark(target, day, row["seq"], status="sent", message_id=message_id, sent_at=now_iso(),
+                                 error="")
+                sent += 1
+        except SendError as exc:
+            self.ledger.mark(target, day, rows[0]["seq"], error=str(exc)[:500])
+            if exc.kind in ("forbidden", "not_found"):
+                subs.mark_dms_closed(uid, day)
+                self.ledger.mark(target, day, rows[0]["seq"], status="failed")
+                note = await self._fallback_mention(uid, day, json.loads(rows[0]["paper_ids"]))
+                return Outcome(uid, day, "dm_closed", sent, f"{exc}; {note}")
+            return Outcome(uid, day, "retry_later", sent, str(exc))
+        return Outcome(uid, day, "delivered", sent)
+
+    async def _fallback_mention(self, uid: str, day: str, paper_ids: list[str]) -> str:
+        """DMs closed: if their server allows it, mention them once in that day's digest thread."""
+        subs = Subscriptions(self.store)
+        guild = subs.guild_of(uid)
+        if not guild or not subs.dm_fallback(guild):
+            return "no fallback (the server has not enabled it)"
+        thread = ""
+        for channel in self.channels.all(guild):
+            header = next((r for r in self.ledger.rows(target_of(channel.channel_id), day)
+                           if r["kind"] == "header" and r["thread_id"]), None)
+            if header:
+                thread = header["thread_id"]
+                break
+        if not thread:
+            return "no digest thread today to mention them in"
+        titles = [p.title for p in (self.store.get(i) for i in paper_ids) if p]
+        text = (f"<@{uid}> your DMs are closed, so here are today's papers for you: "
+                + "; ".join(neutralize_mentions(escape_markdown(t[:120])) for t in titles[:10]))
+        target = f"fallback:{uid}"
+        rows = self.ledger.record_plan(target, day, [{"kind": "mention", "paper_ids": paper_ids,
+                                                      "payload": mention_message(text, users=[uid])}])
+        if rows[0]["status"] == "sent":
+            return "mentioned in the digest thread"
+        try:
+            message_id = await self._send_once(target, day, rows[0], thread, json.loads(rows[0]["payload"]))
+        except SendError as exc:
+            return f"the fallback mention failed too ({exc})"
+        self.ledger.mark(target, day, 0, status="sent", message_id=message_id, sent_at=now_iso())
+        return "mentioned in the digest thread"
+
+    async def fan_out(self, day: str, *, cap: int = 10, concurrency: int = 50) -> list[Outcome]:
+        """Every subscriber's DM for ``day``, concurrently (the sender paces requests under Discord's limit)."""
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(uid: str, tags: list[str]) -> Outcome:
+            async with gate:
+                try:
+                    return await self.deliver_dm(uid, tags, day, cap=cap)
+                except Exception as exc:  # one person's failure never stops the others
+                    log.exception("DM to %s failed", uid)
+                    return Outcome(uid, day, "retry_later", detail=str(exc))
+
+        subs = Subscriptions(self.store).subscribers()
+        return list(await asyncio.gather(*(one(u, t) for u, t in subs.items())))
+

@@ -555,15 +555,32 @@ def _check_text(errors: list[str], where: str, text: object) -> None:
         errors.append(f"{where} contains ping-able text {m.group(0)!r}")
 
 
-def validate_message(msg: dict) -> list[str]:
+def mention_message(content: str, *, roles: Iterable[str] = (), users: Iterable[str] = ()) -> dict:
+    """A message that pings exactly the given role/user ids and nothing else (``content`` holds them).
+
+    The one place paperboy lets a message ping: a tag mapped to a role, or a subscriber whose DMs are
+    closed. ``allowed_mentions`` names those ids, so any other mention text stays silent.
+    """
+    msg = _message(truncate(content, LIMITS["content"]), [])
+    msg["allowed_mentions"] = {"parse": [], "roles": [str(r) for r in roles], "users": [str(u) for u in users],
+                               "replied_user": False}
+    return msg
+
+
+def validate_message(msg: dict, *, allow_roles: Iterable[str] = (), allow_users: Iterable[str] = ()) -> list[str]:
     """Every way ``msg`` would be refused by Discord (or could ping / link somewhere unsafe).
 
-    Returns human-readable violations; an empty list means the payload is safe to send.
+    Returns human-readable violations; an empty list means the payload is safe to send. Mentions of
+    exactly ``allow_roles`` / ``allow_users`` (see :func:`mention_message`) are the only ones accepted.
     """
     errors: list[str] = []
     if not isinstance(msg, dict):
         return [f"a message must be a dict, not {type(msg).__name__}"]
+    roles, users = {str(r) for r in allow_roles}, {str(u) for u in allow_users}
     content = msg.get("content", "")
+    if isinstance(content, str) and (roles or users):
+        content = re.sub(r"<@&(\d+)>", lambda m: "" if m.group(1) in roles else m.group(0), content)
+        content = re.sub(r"<@!?(\d+)>", lambda m: "" if m.group(1) in users else m.group(0), content)
     embeds = msg.get("embeds", [])
     _check_len(errors, "content", content, LIMITS["content"])
     _check_text(errors, "content", content)
@@ -581,8 +598,8 @@ def validate_message(msg: dict) -> list[str]:
     else:
         if am.get("parse") != []:
             errors.append(f"allowed_mentions.parse is {am.get('parse')!r}, must be []")
-        if am.get("users") or am.get("roles") or am.get("replied_user"):
-            errors.append("allowed_mentions allows some users, roles or the replied user")
+        if set(am.get("users") or []) != users or set(am.get("roles") or []) != roles or am.get("replied_user"):
+            errors.append("allowed_mentions allows users, roles or the replied user beyond the intended ones")
 
     total = 0
     for i, embed in enumerate(embeds, 1):

@@ -135,8 +135,10 @@ class DigestScheduler:
             self.scheduler.add_job(self.daily_fetch, DateTrigger(when), kwargs={"recheck": True},
                                    id="fetch-recheck", replace_existing=True)
             log.info("no papers for %s yet; looking again at %s", day, when.isoformat(timespec="minutes"))
-        elif count > 0 and self.scheduler.get_job("fetch-recheck") is not None:
-            self.scheduler.remove_job("fetch-recheck")
+        elif count > 0:
+            if self.scheduler.get_job("fetch-recheck") is not None:
+                self.scheduler.remove_job("fetch-recheck")
+            await self.fan_out(day)
         elif count == 0:
             log.warning("no papers for %s after %d re-checks; channels get the empty-day note", day,
                         s.recheck_times)
@@ -164,4 +166,17 @@ class DigestScheduler:
         if due:
             log.info("catching up %d channel(s) whose post time passed while the bot was down", len(due))
         # Concurrently: one slow or broken channel never holds up the others.
-        return list(await asyncio.gather(*(self.post(cid, day_of[cid]) for cid in due)))
+        outcomes = list(await asyncio.gather(*(self.post(cid, day_of[cid]) for cid in due)))
+        today = today_in(self.settings.schedule.timezone).isoformat()
+        if self.store.days_with_papers(today, today):
+            await self.fan_out(today)  # DMs a restart may have cut short; the ledger skips those sent
+        return outcomes
+
+    async def fan_out(self, day: str) -> list[Outcome]:
+        """Subscribers' DMs for ``day``, once the day's papers are stored."""
+        outcomes = await self.deliverer.fan_out(day, cap=self.settings.discord.dm_daily_cap)
+        sent = sum(o.status == "delivered" for o in outcomes)
+        closed = sum(o.status == "dm_closed" for o in outcomes)
+        log.info("DMs for %s: %d sent, %d closed, %d other", day, sent, closed, len(outcomes) - sent - closed)
+        return outcomes
+

@@ -186,6 +186,51 @@ def m003_fts_newest_first(db: Database) -> None:
                f"BEGIN {delete} {insert} END")
 
 
+@migrations()
+def m003_subscriptions(db: Database) -> None:
+    """People following tags, their DM state, roles pinged for tags, and per-server options."""
+    db.execute(
+        """
+        CREATE TABLE subscriptions (
+            user_id TEXT NOT NULL,
+            tag TEXT NOT NULL,
+            guild_id TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (user_id, tag)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute("CREATE INDEX idx_subscriptions_tag ON subscriptions (tag)")
+    db.execute(
+        """
+        CREATE TABLE dm_users (
+            user_id TEXT PRIMARY KEY,
+            dm_channel_id TEXT NOT NULL DEFAULT '',
+            closed_day TEXT NOT NULL DEFAULT '',
+            closed_at TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE role_mentions (
+            guild_id TEXT NOT NULL,
+            tag TEXT NOT NULL,
+            role_id TEXT NOT NULL,
+            PRIMARY KEY (guild_id, tag)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE guild_settings (
+            guild_id TEXT PRIMARY KEY,
+            dm_fallback INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+
+
 # Which source wins a field when both have a value: higher is richer. A source missing from a table
 # ranks 0. Digest files carry the curated bullet summary and tags; the HF API has full author names.
 SUMMARY_RANK = {"digest-md": 3, "digest-json": 3, "hf-api": 2, "arxiv": 1}

@@ -25,7 +25,7 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.discord.cogs.admin", "bot.discord.cogs.papers")
+EXTENSIONS = ("bot.discord.cogs.admin", "bot.discord.cogs.papers", "bot.discord.cogs.subscriptions")
 
 #: View Channel, Send Messages, Embed Links, Read Message History, Create Public Threads, Send in Threads.
 PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, embed_links=True,

@@ -102,8 +102,13 @@ class DiscordSender:
         return out
 
     async def notify_admin(self, user_id: str, text: str) -> None:
+        await self.send(await self.open_dm(user_id), {"content": text}, nonce=f"admin{abs(hash(text)) % 10**18}")
+
+    async def open_dm(self, user_id: str) -> str:
+        await self.limiter.acquire()
         try:
-            user = self.client.get_user(int(user_id)) or await self.client.fetch_user(int(user_id))
-            await user.send(text, allowed_mentions=NO_MENTIONS)
+            channel = await self.client.http.start_private_message(int(user_id))
         except _ERRORS as exc:
             raise classify(exc) from exc
+        return str(channel["id"])
+

@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot.channels import Channel, Channels
 from bot.models import parse_day
+from bot.subscriptions import Subscriptions
 from bot.taxonomy import ALL_TAGS, UnknownTagError
 
 if TYPE_CHECKING:
@@ -180,6 +181,34 @@ class Admin(commands.Cog):
     @app_commands.checks.has_permissions(manage_guild=True)
     async def remove(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
         await self._toggle(interaction, channel, "remove")
+
+
+    @digest.command(name="role", description="Ping a role in the day's thread when papers with a tag arrive")
+    @app_commands.describe(tag="A Hugging Face task tag", role="The role to ping; leave empty to stop pinging")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def role(self, interaction: discord.Interaction, tag: str, role: discord.Role | None = None) -> None:
+        try:
+            canonical = Subscriptions(self.bot.store).map_role(interaction.guild_id or 0, tag,
+                                                                role.id if role else None)
+        except UnknownTagError as exc:
+            await self._reply(interaction, str(exc))
+            return
+        text = (f"Papers tagged **{canonical}** will ping <@&{role.id}> once in the day's digest."
+                if role else f"Papers tagged **{canonical}** will ping no role.")
+        await self._reply(interaction, text)
+
+    @role.autocomplete("tag")
+    async def _role_tag_complete(self, interaction: discord.Interaction, current: str,
+                                 ) -> list[app_commands.Choice[str]]:
+        cur = current.casefold()
+        return [app_commands.Choice(name=t, value=t) for t in ALL_TAGS if cur in t.casefold()][:25]
+
+    @digest.command(name="dm-fallback", description="Mention subscribers in the thread when their DMs are closed")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def dm_fallback(self, interaction: discord.Interaction, enabled: bool) -> None:
+        Subscriptions(self.bot.store).set_dm_fallback(interaction.guild_id or 0, enabled)
+        await self._reply(interaction, "Subscribers whose DMs are closed will be mentioned in the day's digest thread."
+                          if enabled else "Subscribers whose DMs are closed will not be mentioned.")
 
 
 async def setup(bot: PaperboyBot) -> None:
