@@ -258,9 +258,13 @@ class Deliverer:
 
     async def _deliver_dm(self, uid: str, tags: list[str], day: str, cap: int) -> Outcome:
         subs = Subscriptions(self.store)
-        if subs.dms_closed_on(uid) == day:
-            return Outcome(uid, day, "dm_closed", detail="DMs closed; not retried today")
         target = f"dm:{uid}"
+        if subs.dms_closed_on(uid) == day:
+            # No DM request again today; but the day's thread may exist only now (the fan-out follows the
+            # fetch, which usually comes before the post), so the fallback mention gets another chance.
+            rows = self.ledger.rows(target, day)
+            note = await self._fallback_mention(uid, day, json.loads(rows[0]["paper_ids"])) if rows else ""
+            return Outcome(uid, day, "dm_closed", detail="DMs closed; not retried today" + (f"; {note}" * bool(note)))
         rows = self.ledger.rows(target, day)
         if not rows:
             plan = plan_dm(self.store, tags, day, cap)

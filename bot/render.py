@@ -486,7 +486,7 @@ def render_papers_page(
     *,
     page: int,
     pages: int,
-    total: int,
+    total: int | str,
     heading: str,
     highlight_tags: Iterable[str] = (),
 ) -> dict:
@@ -497,7 +497,8 @@ def render_papers_page(
     """
     if len(papers) > LIMITS["embeds_per_message"]:
         raise ValueError(f"a page holds at most {LIMITS['embeds_per_message']} papers, got {len(papers)}")
-    content = truncate(f"Page {page}/{pages} · {_plural(total, 'paper')} · {_plain(heading)}", 2000)
+    count = _plural(total, "paper") if isinstance(total, int) else f"{total} papers"
+    content = truncate(f"Page {page}/{pages} · {count} · {_plain(heading)}", 2000)
     highlight = list(highlight_tags)
     full = [paper_embed(p, highlight_tags=highlight) for p in papers]
     sizes = [embed_chars(e) for e in full]

@@ -16,6 +16,7 @@ from bot.taxonomy import ALL_TAGS, UnknownTagError, require_tag
 
 MAX_QUERY_CHARS = 200
 MAX_RESULTS = 100
+COUNT_CAP = 1_000  # counting every match of a broad search at a million papers costs more than it tells
 PAGE_SIZE = 5
 
 
@@ -76,6 +77,11 @@ def build_search(*, tags: list[str] | tuple[str, ...] = (), day: str | None = No
 class Results:
     papers: list[Paper]
     total: int
+    capped: bool = False
+
+    @property
+    def total_label(self) -> int | str:
+        return f"{self.total:,}+" if self.capped else self.total
 
     def pages(self, size: int = PAGE_SIZE) -> int:
         return max(1, math.ceil(len(self.papers) / size))
@@ -87,8 +93,10 @@ class Results:
 def run_search(store: Store, search: Search) -> Results:
     """All results up to the limit (at most 100, so paging needs no more queries) and the full count."""
     papers = store.query(search.query)
-    total = len(papers) if len(papers) < search.query.limit else store.count(search.query)
-    return Results(papers, total)
+    if len(papers) < search.query.limit:
+        return Results(papers, len(papers))
+    total = store.count(search.query, cap=COUNT_CAP)
+    return Results(papers, total, capped=total >= COUNT_CAP)
 
 
 def empty_message(store: Store, search: Search) -> str:

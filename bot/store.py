@@ -7,6 +7,8 @@ Why the shape it has:
   papers (the query benchmark holds us to that).
 - Upserts merge field by field: a source that lacks a value never blanks what a richer source filled,
   and a write happens only when something changed, so importing the same data twice changes nothing.
+- Full-text search is a contentless FTS5 index whose row id is (last featured day, rowid), so "newest
+  papers matching X" walks the index newest first and stops after a page (m003 says why).
 - Schema changes are sqlite-utils migrations, applied on open.
 """
 
@@ -154,6 +156,7 @@ def m002_channels_and_deliveries(db: Database) -> None:
 # rowid in the low 32. FTS5 walks a term's matches in row-id order, so in this order "newest matches
 # first" is a walk that stops after a page, instead of fetching and sorting every match.
 _FTS_KEY = "((CAST(replace({t}.last_day, '-', '') AS INTEGER) << 32) + {t}.rowid)"
+_ROWID_MASK = (1 << 32) - 1  # FTS row id → papers rowid
 _FTS_COLUMNS = ("title", "authors", "summary", "abstract")
 
 
@@ -187,7 +190,7 @@ def m003_fts_newest_first(db: Database) -> None:
 
 
 @migrations()
-def m003_subscriptions(db: Database) -> None:
+def m004_subscriptions(db: Database) -> None:
     """People following tags, their DM state, roles pinged for tags, and per-server options."""
     db.execute(
         """
@@ -460,9 +463,11 @@ class Store:
         rows = list(self.db.query(sql, [*params, q.limit, q.offset]))
         return self._papers(rows)
 
-    def count(self, q: Query) -> int:
-        """How many papers :meth:`query` would return without a limit."""
+    def count(self, q: Query, *, cap: int | None = None) -> int:
+        """How many papers :meth:`query` would return without a limit (at most ``cap``, to bound the work)."""
         sql, params = self._query_sql(q, paged=False)
+        if cap is not None:
+            sql, params = f"{sql} LIMIT ?", [*params, cap]
         return self.db.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
 
     def _query_sql(self, q: Query, *, paged: bool = True) -> tuple[str, list]:
@@ -493,8 +498,11 @@ class Store:
             where.append("NOT EXISTS (SELECT 1 FROM appearances a2 WHERE a2.arxiv_id = d.arxiv_id "
                          "AND a2.day > d.day AND a2.day <= ?)")
             params.append(hi)
-        else:
+        elif paged:
             where.append("d.day = p.last_day")
+        else:  # the same rows, without reading each paper's (large) row to learn its last day
+            where.append("NOT EXISTS (SELECT 1 FROM appearances a2 WHERE a2.arxiv_id = d.arxiv_id "
+                         "AND a2.day > d.day)")
         for tag in extra_tags:
             where.append("EXISTS (SELECT 1 FROM paper_tags t2 WHERE t2.arxiv_id = d.arxiv_id AND t2.tag = ?)")
             params.append(tag)
@@ -502,6 +510,8 @@ class Store:
             where.append("EXISTS (SELECT 1 FROM papers_fts f WHERE papers_fts MATCH ? "
                          f"AND f.rowid = {_FTS_KEY.format(t='p')})")
             params.append(self._match_expression(q.text))
+        elif not paged:
+            return f"SELECT d.arxiv_id FROM {driver} WHERE {' AND '.join(where)}", params
         sql = (f"SELECT p.* FROM {driver} JOIN papers p ON p.arxiv_id = d.arxiv_id "
                f"WHERE {' AND '.join(where)} ORDER BY d.day DESC, d.upvotes DESC, d.arxiv_id")
         return sql, params
@@ -517,15 +527,15 @@ class Store:
         params: list = [self._match_expression(q.text or "")]
         for tag in tags:
             where.append("EXISTS (SELECT 1 FROM papers p2 JOIN paper_tags t2 ON t2.arxiv_id = p2.arxiv_id "
-                         "WHERE p2.rowid = (f.rowid & 4294967295) AND t2.tag = ?)")
+                         f"WHERE p2.rowid = (f.rowid & {_ROWID_MASK}) AND t2.tag = ?)")
             params.append(tag)
         hits = f"SELECT f.rowid AS k FROM papers_fts f WHERE {' AND '.join(where)}"
         if not paged:
             return hits, params
         need = q.limit + q.offset if q.limit >= 0 else -1
-        first_day = (f"SELECT coalesce(min(k) >> 32 << 32, 0) FROM ({hits} ORDER BY f.rowid DESC LIMIT ?)")
+        first_day = f"SELECT coalesce(min(k) >> 32 << 32, 0) FROM ({hits} ORDER BY f.rowid DESC LIMIT ?)"
         sql = (f"SELECT p.* FROM papers p WHERE p.rowid IN "
-               f"(SELECT k & 4294967295 FROM ({hits} AND f.rowid >= ({first_day}))) "
+               f"(SELECT k & {_ROWID_MASK} FROM ({hits} AND f.rowid >= ({first_day}))) "
                "ORDER BY p.last_day DESC, p.upvotes DESC, p.arxiv_id")
         return sql, [*params, *params, need]
 

@@ -27,6 +27,14 @@ def classify(exc: BaseException) -> SendError:
     return SendError("transient", f"{type(exc).__name__}: {exc}")
 
 
+def allowed(payload: dict) -> discord.AllowedMentions:
+    """The payload's own allowed_mentions: nothing, except the exact role/user ids a ping message names."""
+    am = payload.get("allowed_mentions") or {}
+    return discord.AllowedMentions(everyone=False, replied_user=False,
+                                   roles=[discord.Object(int(r)) for r in am.get("roles") or []] or False,
+                                   users=[discord.Object(int(u)) for u in am.get("users") or []] or False)
+
+
 _ERRORS = (discord.HTTPException, aiohttp.ClientError, asyncio.TimeoutError, OSError)
 
 
@@ -73,7 +81,7 @@ class DiscordSender:
         await self.limiter.acquire()
         try:
             message = await channel.send(content=payload.get("content") or None, embeds=embeds,
-                                         allowed_mentions=NO_MENTIONS, nonce=nonce)
+                                         allowed_mentions=allowed(payload), nonce=nonce)
         except _ERRORS as exc:
             raise classify(exc) from exc
         return str(message.id)

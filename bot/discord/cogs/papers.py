@@ -62,7 +62,7 @@ class Pager(discord.ui.View):
 
     def render(self) -> dict:
         return render_papers_page(self.results.page(self.page), page=self.page + 1, pages=self.results.pages(),
-                                  total=self.results.total, heading=self.heading)
+                                  total=self.results.total_label, heading=self.heading)
 
     def _sync_buttons(self) -> None:
         self.previous.disabled = self.page == 0
