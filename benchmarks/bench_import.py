@@ -42,14 +42,13 @@ def main() -> int:
         for f in files:
             load_file(f)
         parse.append(time.perf_counter() - t)
-        with tempfile.TemporaryDirectory() as tmp:
-            with Store(Path(tmp) / "bench.db") as store:
-                t = time.perf_counter()
-                report = import_paths(store, paths)
-                fresh.append(time.perf_counter() - t)
-                t = time.perf_counter()
-                import_paths(store, paths)
-                again.append(time.perf_counter() - t)
+        with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.db") as store:
+            t = time.perf_counter()
+            report = import_paths(store, paths)
+            fresh.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            import_paths(store, paths)
+            again.append(time.perf_counter() - t)
     assert not report.errors, report.errors
 
     def row(name: str, times: list[float]) -> str:

@@ -42,7 +42,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.models import Paper
-from bot.store import Store
+from bot.store import Store, tag_token
 from bot.store import migrations as store_migrations
 from bot.taxonomy import TASKS
 
@@ -390,7 +390,7 @@ def papers(n: int, seed: int) -> Iterator[Paper]:
 PAPER_COLUMNS = (
     "arxiv_id", "title", "authors", "abstract", "summary", "github_urls", "huggingface_urls",
     "project_page", "upvotes", "keywords", "published_at", "source", "summary_source", "authors_source",
-    "tags_source", "last_day", "created_at", "updated_at",
+    "tags_source", "last_day", "created_at", "updated_at", "tags_text",
 )
 
 
@@ -417,6 +417,7 @@ def rows_of(batch: list[Paper]) -> Rows:
             p.project_page, int(p.upvotes or 0), json.dumps(p.keywords, ensure_ascii=False), p.published_at,
             p.source, p.source if p.summary else "", p.source if p.authors else "",
             (p.tags_source or "auto") if tags else "", last_day, stamp, stamp,
+            " ".join(tag_token(t) for t in tags),
         ))
         days = list(dict.fromkeys(p.dates))
         rows.appearances += [(p.arxiv_id, d, p.source, int(p.upvotes or 0)) for d in days]

@@ -234,6 +234,48 @@ def m004_subscriptions(db: Database) -> None:
     )
 
 
+def tag_token(tag: str) -> str:
+    """A tag as one full-text token ("Text-to-Video" → "tagtexttovideo"), so tags filter inside FTS5."""
+    return "tag" + "".join(c for c in tag.lower() if c.isalnum())
+
+
+# SQL twin of tag_token, for the migration that fills tags_text from paper_tags.
+_TAG_TOKEN_SQL = "'tag' || lower(replace(replace(replace({t}, ' ', ''), '-', ''), '.', ''))"
+_FTS_COLUMNS_V2 = ("title", "authors", "summary", "abstract", "tags_text")
+
+
+@migrations()
+def m005_fts_tags(db: Database) -> None:
+    """Index each paper's tags as tokens in the full-text index (column ``tags_text``).
+
+    Why: "words X with tag T" walked every match of X and probed the tag table for each — 75 ms p50 at
+    a million papers for a common word and a narrow tag. With the tags in the index, FTS5 intersects
+    the two match lists itself and still yields them newest first (the row id of m003).
+    """
+    db.execute("ALTER TABLE papers ADD COLUMN tags_text TEXT NOT NULL DEFAULT ''")
+    token = _TAG_TOKEN_SQL.format(t="t.tag")
+    db.execute(f"UPDATE papers SET tags_text = (SELECT group_concat({token}, ' ') FROM paper_tags t "
+               "WHERE t.arxiv_id = papers.arxiv_id) "
+               "WHERE EXISTS (SELECT 1 FROM paper_tags t WHERE t.arxiv_id = papers.arxiv_id)")
+    cols = ", ".join(_FTS_COLUMNS_V2)
+
+    def values(t: str) -> str:
+        return ", ".join([_FTS_KEY.format(t=t), *(f"{t}.{c}" for c in _FTS_COLUMNS_V2)])
+
+    for trigger in ("papers_ai", "papers_ad", "papers_au"):
+        db.execute(f'DROP TRIGGER IF EXISTS "{trigger}"')
+    db.execute("DROP TABLE IF EXISTS papers_fts")
+    db.execute(f"CREATE VIRTUAL TABLE papers_fts USING fts5({cols}, content='', "
+               "tokenize='porter unicode61')")
+    db.execute(f"INSERT INTO papers_fts (rowid, {cols}) SELECT {values('papers')} FROM papers")
+    delete = f"INSERT INTO papers_fts (papers_fts, rowid, {cols}) VALUES ('delete', {values('old')});"
+    insert = f"INSERT INTO papers_fts (rowid, {cols}) VALUES ({values('new')});"
+    db.execute(f"CREATE TRIGGER papers_ai AFTER INSERT ON papers BEGIN {insert} END")
+    db.execute(f"CREATE TRIGGER papers_ad AFTER DELETE ON papers BEGIN {delete} END")
+    db.execute(f"CREATE TRIGGER papers_au AFTER UPDATE OF {cols}, last_day ON papers "
+               f"BEGIN {delete} {insert} END")
+
+
 # Which source wins a field when both have a value: higher is richer. A source missing from a table
 # ranks 0. Digest files carry the curated bullet summary and tags; the HF API has full author names.
 SUMMARY_RANK = {"digest-md": 3, "digest-json": 3, "hf-api": 2, "arxiv": 1}
@@ -386,8 +428,8 @@ class Store:
             [(paper.arxiv_id, t, i) for i, t in enumerate(tags)],
         )
         self.db.execute(
-            "UPDATE papers SET tags_source = ? WHERE arxiv_id = ?",
-            [paper.tags_source or "auto", paper.arxiv_id],
+            "UPDATE papers SET tags_source = ?, tags_text = ? WHERE arxiv_id = ?",
+            [paper.tags_source or "auto", " ".join(tag_token(t) for t in tags), paper.arxiv_id],
         )
         return tags
 
@@ -524,11 +566,10 @@ class Store:
         on — at most a page plus one day's matches, however common the words.
         """
         where = ["papers_fts MATCH ?"]
-        params: list = [self._match_expression(q.text or "")]
-        for tag in tags:
-            where.append("EXISTS (SELECT 1 FROM papers p2 JOIN paper_tags t2 ON t2.arxiv_id = p2.arxiv_id "
-                         f"WHERE p2.rowid = (f.rowid & {_ROWID_MASK}) AND t2.tag = ?)")
-            params.append(tag)
+        expression = self._match_expression(q.text or "")
+        if tags:  # m005: tags are tokens of the index, so FTS5 intersects words and tags itself
+            expression = f"({expression}) AND tags_text : ({' AND '.join(tag_token(t) for t in tags)})"
+        params: list = [expression]
         hits = f"SELECT f.rowid AS k FROM papers_fts f WHERE {' AND '.join(where)}"
         if not paged:
             return hits, params

@@ -121,3 +121,30 @@ def test_backfill_bookkeeping_survives_reopening(db_path):
     with Store(db_path) as s:
         assert s.fetched_days("hf") == {"2025-01-24"}
         assert s.fetched_days("arxiv") == set()
+
+
+def test_text_with_tags_filters_inside_the_index_and_follows_tag_changes(store):
+    store.upsert_papers([
+        paper("2501.00001", title="Video diffusion", tags=["Text-to-Video"], dates=["2025-01-24"]),
+        paper("2501.00002", title="Video understanding", tags=["Video-Text-to-Text", "Multimodal"]),
+        paper("2501.00003", title="Speech diffusion", tags=["Text-to-Speech"], dates=["2025-01-23"]),
+    ])
+    ids = lambda q: [p.arxiv_id for p in store.query(q)]  # noqa: E731
+    assert ids(Query(text="video", tags=["Text-to-Video"])) == ["2501.00001"]
+    assert ids(Query(text="diffusion", tags=["Text-to-Speech"])) == ["2501.00003"]
+    assert ids(Query(text="video", tags=["Multimodal", "Video-Text-to-Text"])) == ["2501.00002"]
+    assert store.count(Query(text="video", tags=["Text-to-Video"])) == 1
+    # Digest tags replacing automatic ones re-key the index: the old tag no longer matches.
+    store.upsert_papers([paper("2501.00003", title="Speech diffusion", tags=["Audio", "Text-to-Audio"],
+                               tags_source="digest", dates=["2025-01-23"])])
+    assert ids(Query(text="diffusion", tags=["Text-to-Speech"])) == []
+    assert ids(Query(text="diffusion", tags=["Text-to-Audio"])) == ["2501.00003"]
+
+
+def test_a_paper_featured_again_moves_to_the_top_of_text_results(store):
+    store.upsert_papers([paper("2501.00001", title="Graph models", dates=["2025-01-20"]),
+                         paper("2501.00002", title="Graph learning", dates=["2025-01-22"])])
+    assert [p.arxiv_id for p in store.query(Query(text="graph"))] == ["2501.00002", "2501.00001"]
+    store.upsert_papers([paper("2501.00001", title="Graph models", dates=["2025-01-24"])])
+    assert [p.arxiv_id for p in store.query(Query(text="graph"))] == ["2501.00001", "2501.00002"]
+    assert store.db.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('integrity-check', 1)") is not None
