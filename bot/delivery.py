@@ -341,3 +341,15 @@ class Deliverer:
         subs = Subscriptions(self.store).subscribers()
         return list(await asyncio.gather(*(one(u, t) for u, t in subs.items())))
 
+    async def retry_fallbacks(self, day: str) -> int:
+        """Mention, in the day's now-posted thread, the subscribers whose DMs were closed earlier today."""
+        subs = Subscriptions(self.store)
+        mentioned = 0
+        closed = [r[0] for r in self.store.db.execute("SELECT user_id FROM dm_users WHERE closed_day = ?", [day])]
+        for uid in closed:
+            rows = self.ledger.rows(f"dm:{uid}", day)
+            if rows and subs.guild_of(uid):
+                note = await self._fallback_mention(uid, day, json.loads(rows[0]["paper_ids"]))
+                mentioned += note.startswith("mentioned")
+        return mentioned
+

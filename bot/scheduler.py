@@ -115,6 +115,9 @@ class DigestScheduler:
                                    args=[channel_id, day], id=f"retry:{channel_id}:{day}", replace_existing=True)
         if outcome.status == "disabled":
             self.sync()
+        if outcome.status == "delivered" and channel.layout == "thread":
+            # Subscribers whose DMs were closed at the morning fan-out can be mentioned now the thread exists.
+            await self.deliverer.retry_fallbacks(day)
         return outcome
 
     async def daily_fetch(self, *, recheck: bool = False) -> int:

@@ -56,18 +56,17 @@ class RateLimiter:
     async def acquire(self) -> None:
         async with self._lock:
             loop = asyncio.get_running_loop()
-            now = loop.time()
-            if self.updated is None:
+            while True:
+                now = loop.time()
+                if self.updated is None:
+                    self.updated = now
+                # Credit all the time that passed, oversleep included, or the pace drifts below the rate.
+                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
                 self.updated = now
-            self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-            self.updated = now
-            if self.tokens < 1:
-                wait = (1 - self.tokens) / self.rate
-                await asyncio.sleep(wait)
-                self.updated = loop.time()
-                self.tokens = 0.0
-            else:
-                self.tokens -= 1
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                await asyncio.sleep((1 - self.tokens) / self.rate)
 
 
 class DiscordSender:
