@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,3 +64,15 @@ async def started(settings: Settings, fake: FakeDiscord, now: str = f"{SEED_DAY}
     bot.deliverer.backoff = 0.01
     async with run_bot(bot, fake, timeout=10) as running:
         yield running  # type: ignore[misc]
+
+
+def arxiv_ids(messages: list[dict]) -> list[str]:
+    """Every paper a list of messages carries, read from the embed footers a reader sees."""
+    ids = []
+    for m in messages:
+        for e in m.get("embeds", []):
+            found = re.search(r"arXiv:(\S+)", (e.get("footer") or {}).get("text", ""))
+            if found:
+                ids.append(found.group(1))
+    return ids
+

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from collections import Counter
 
 import pytest
@@ -11,21 +10,10 @@ import pytest
 from bot.channels import Channels
 from bot.render import validate_message
 from bot.store import Store
-from tests.discord.conftest import SEED_DAY, started
+from tests.discord.conftest import SEED_DAY, arxiv_ids, started
 from tests.fakes.discord_server import FakeDiscord
 
 pytestmark = pytest.mark.timeout(60)
-
-
-def arxiv_ids(messages) -> list[str]:
-    """Every paper a list of messages carries, read from the embed footers a reader sees."""
-    ids = []
-    for m in messages:
-        for e in m.get("embeds", []):
-            found = re.search(r"arXiv:(\S+)", (e.get("footer") or {}).get("text", ""))
-            if found:
-                ids.append(found.group(1))
-    return ids
 
 
 def setup_channel(settings, channel_id, guild_id, *, layout="thread", time="09:00", tz="UTC", tags=None, user=None):

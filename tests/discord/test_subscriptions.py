@@ -16,7 +16,7 @@ from bot.pipeline import today_in
 from bot.render import validate_message
 from bot.store import Store
 from bot.subscriptions import Subscriptions
-from tests.discord.conftest import SEED_DAY, started
+from tests.discord.conftest import SEED_DAY, arxiv_ids, started
 from tests.fakes.discord_server import FakeDiscord
 
 pytestmark = pytest.mark.timeout(30)
@@ -58,16 +58,6 @@ def expected(store: Store, day: str, tags: list[str]) -> list[str]:
     """What a follower of ``tags`` should get for ``day``: matching papers, most upvoted first."""
     papers = [p for p in store.papers_on(day) if set(p.tags) & set(tags)]
     return [p.arxiv_id for p in sorted(papers, key=lambda p: (-p.upvotes, p.arxiv_id))]
-
-
-def arxiv_ids(messages) -> list[str]:
-    ids = []
-    for m in messages:
-        for e in m.get("embeds", []):
-            found = re.search(r"arXiv:(\S+)", (e.get("footer") or {}).get("text", ""))
-            if found:
-                ids.append(found.group(1))
-    return ids
 
 
 def dm_channel_of(fake: FakeDiscord, uid: int) -> int | None:
