@@ -237,6 +237,7 @@ To post this to Discord every day:
 async def _run_once(settings: Settings) -> int:
     """The daily job without Discord: fetch today, store it, print the digest readably."""
     day = today_in(settings.timezone).isoformat()
+    print(f"Fetching the papers of {day} from Hugging Face…", file=sys.stderr, flush=True)
     with _open_store(settings) as store:
         async with Fetcher(settings) as fetcher:
             try:

@@ -176,7 +176,8 @@ async def test_run_with_no_network_says_so_in_one_sentence(tmp_path, db_path):
     code, out, err = await apaperboy("--config", str(quick), "run", db=db_path,
                                      env={"PAPERBOY_HF_BASE_URL": "http://127.0.0.1:9"})
     assert code == 1 and out == ""
-    assert err.startswith("paperboy: No network") and len(err.strip().splitlines()) == 1
+    progress, error = err.strip().splitlines()  # what it is doing, then one sentence saying why it failed
+    assert progress.startswith("Fetching the papers of") and error.startswith("paperboy: No network")
 
 
 @pytest.mark.timeout(60)
