@@ -21,7 +21,6 @@ from bot.search import (
     MAX_RESULTS,
     Results,
     SearchError,
-    TagCounts,
     build_search,
     empty_message,
     run_search,
@@ -103,7 +102,7 @@ class Pager(discord.ui.View):
 class Papers(commands.Cog):
     def __init__(self, bot: PaperboyBot) -> None:
         self.bot = bot
-        self.tag_counts = TagCounts(bot.store)
+        self.tag_counts = bot.tag_counts
         #: Seconds the Previous/Next buttons stay alive.
         self.page_timeout = 300.0
 

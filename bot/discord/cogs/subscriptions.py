@@ -12,7 +12,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.search import TagCounts
 from bot.subscriptions import Subscriptions
 from bot.taxonomy import UnknownTagError
 
@@ -63,7 +62,7 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
     def __init__(self, bot: PaperboyBot) -> None:
         self.bot = bot
         self.subs = Subscriptions(bot.store)
-        self.tag_counts = TagCounts(bot.store)
+        self.tag_counts = bot.tag_counts
 
     @staticmethod
     async def _say(interaction: discord.Interaction, text: str, **kw: object) -> None:
