@@ -105,7 +105,9 @@ def run_bot(settings: Settings) -> int:
     token = settings.discord_token
     if not token:
         raise PaperboyError("DISCORD_TOKEN is not set.")
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # A long-running bot logs what it does (the CLI's default is errors only); force replaces that setup.
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        force=True)
 
     async def main() -> int:
         bot = PaperboyBot(settings)
