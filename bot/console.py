@@ -7,17 +7,24 @@ import textwrap
 from bot.models import Paper
 from bot.render import top_tags
 
+_CONTROL = {c: None for c in [*range(0, 9), 11, 12, *range(14, 32), 127, *range(0x80, 0xA0)]}
+
+
+def clean(text: str) -> str:
+    """Untrusted text made safe for a terminal: control characters (ANSI escapes among them) removed."""
+    return text.translate(_CONTROL)
+
 
 def _short_authors(authors: list[str], keep: int = 5) -> str:
     if not authors:
         return "(authors not listed)"
-    return ", ".join(authors[:keep]) + (" et al." if len(authors) > keep else "")
+    return clean(", ".join(authors[:keep]) + (" et al." if len(authors) > keep else ""))
 
 
 def format_paper(paper: Paper, *, index: int | None = None, width: int = 100) -> str:
     """A few lines per paper: title, authors, tags, links, then the summary as indented bullets."""
     head = f"{index}. " if index is not None else ""
-    lines = [f"{head}{paper.title}"]
+    lines = [f"{head}{clean(paper.title)}"]
     pad = " " * len(head)
     lines.append(f"{pad}{_short_authors(paper.authors)}")
     meta = [f"arXiv:{paper.arxiv_id}"]
@@ -29,8 +36,8 @@ def format_paper(paper: Paper, *, index: int | None = None, width: int = 100) ->
     links = [paper.url, *paper.github_urls, *paper.huggingface_urls]
     if paper.project_page:
         links.append(paper.project_page)
-    lines.append(pad + "  ".join(dict.fromkeys(links)))
-    text = paper.summary or paper.abstract
+    lines.append(pad + clean("  ".join(dict.fromkeys(links))))
+    text = clean(paper.summary or paper.abstract)
     for para in text.splitlines():
         para = para.strip()
         if not para:
