@@ -800,6 +800,8 @@ def load_file(path: Path) -> LoadResult:
                 raise SourceError(f"{name} is not valid JSON{detail}.") from exc
         else:
             result = _load_json(data, name, default_day)
+    elif stripped.startswith("<") and "http://www.w3.org/2005/Atom" in stripped[:2000]:
+        result = _load_atom(text, name)
     elif _looks_like_markdown_digest(text):
         result = parse_markdown(text, default_day=default_day)
     elif not stripped:
@@ -812,8 +814,21 @@ def load_file(path: Path) -> LoadResult:
     return result
 
 
+def _load_atom(text: str, name: str) -> LoadResult:
+    """A saved arXiv export API response (Atom): each entry featured on the day it was published."""
+    from bot.errors import UpstreamError
+    from bot.sources.arxiv import parse_atom
+
+    try:
+        papers = parse_atom(text)
+    except UpstreamError as exc:
+        raise SourceError(f"{name} is not a readable arXiv feed: {str(exc).rstrip('.')}.") from exc
+    days = sorted({d for p in papers for d in p.dates})
+    return LoadResult(papers=papers, days=days, warnings=[], kind="arxiv")
+
+
 def find_files(paths: Iterable[Path]) -> list[Path]:
-    """Files to import: files as given, folders walked for ``*.md``/``*.json`` (sorted, hidden skipped).
+    """Files to import: files as given, folders walked for ``*.md``/``*.json``/``*.xml`` (sorted, hidden skipped).
 
     Raises :class:`SourceError` for a path that does not exist, before anything is imported, so a
     typo does not end up as a half-done import.
@@ -835,7 +850,7 @@ def find_files(paths: Iterable[Path]) -> list[Path]:
             found = [
                 f
                 for f in p.rglob("*")
-                if f.suffix.lower() in (".md", ".json")
+                if f.suffix.lower() in (".md", ".json", ".xml")
                 and f.is_file()
                 and not any(part.startswith(".") for part in f.relative_to(p).parts)
             ]

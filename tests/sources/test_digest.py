@@ -535,3 +535,15 @@ def test_pipe_in_a_title_is_kept_but_a_broken_title_link_does_not_swallow_cells(
     result = parse_markdown(text)
     assert [(p.title, p.authors) for p in result.papers] == [("A | B: Title", ["X"])]
     assert result.skipped == 1 and "'[Broken] title'" in result.warnings[0]
+
+
+def test_saved_arxiv_feeds_import_every_entry(data_dir):
+    import xml.etree.ElementTree as ET
+
+    for name in ("ai-weekly-radar_arxiv_feed.xml", "fastpaper_arxiv_search_HEADe32e6cd.xml"):
+        path = data_dir / "upstream" / name
+        entries = ET.parse(path).getroot().findall("{http://www.w3.org/2005/Atom}entry")
+        result = load_file(path)
+        assert result.kind == "arxiv" and len(result.papers) == len(entries) > 0
+        assert all(p.arxiv_id and p.title and p.dates for p in result.papers)
+    assert data_dir / "upstream" / "ai-weekly-radar_arxiv_feed.xml" in find_files([data_dir / "upstream"])
