@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--source", choices=SOURCES, default="hf")
     b.add_argument("--force", action="store_true", help="fetch again days already fetched")
 
-    i = sub.add_parser("import", help="digest .md/.json files, HF API .json files, or folders of them")
+    i = sub.add_parser("import", help="digest .md/.json, HF API .json, arXiv .xml files, or folders of them")
     i.add_argument("paths", nargs="+", metavar="PATH")
 
     q = sub.add_parser("papers", help="stored papers by tag, date, range and text")
