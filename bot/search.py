@@ -116,18 +116,21 @@ def empty_message(store: Store, search: Search) -> str:
 class TagCounts:
     """Tag → paper count, cached so autocomplete answers in microseconds at any store size.
 
-    Recomputed when the store has been written to since (``Store.generation``) or when stale.
+    Recomputed when the store has been written to since, by this process or another.
     """
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._generation = -1
+        self._generation: tuple[int, int] = (-1, -1)
         self._counts: list[tuple[str, int]] = []
 
     def counts(self) -> list[tuple[str, int]]:
-        if self._generation != self.store.generation:
+        # Our own writes bump Store.generation; SQLite's data_version moves when another connection
+        # (a `paperboy import` beside the running bot) commits.
+        version = (self.store.generation, self.store.db.execute("PRAGMA data_version").fetchone()[0])
+        if self._generation != version:
             self._counts = self.store.tag_counts()
-            self._generation = self.store.generation
+            self._generation = version
         return self._counts
 
     def choices(self, current: str, n: int = 25) -> list[tuple[str, str]]:

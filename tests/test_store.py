@@ -148,3 +148,16 @@ def test_a_paper_featured_again_moves_to_the_top_of_text_results(store):
     store.upsert_papers([paper("2501.00001", title="Graph models", dates=["2025-01-24"])])
     assert [p.arxiv_id for p in store.query(Query(text="graph"))] == ["2501.00001", "2501.00002"]
     assert store.db.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('integrity-check', 1)") is not None
+
+
+def test_tag_counts_cache_sees_writes_from_this_and_other_connections(db_path):
+    from bot.search import TagCounts
+
+    with Store(db_path) as mine, Store(db_path) as other:
+        counts = TagCounts(mine)
+        assert counts.counts() == []
+        mine.upsert_papers([paper("2501.00001", tags=["Audio"])])
+        assert counts.counts() == [("Audio", 1)]
+        other.upsert_papers([paper("2501.00002", tags=["Audio"])])  # e.g. `paperboy import` beside the bot
+        assert counts.counts() == [("Audio", 2)]
+        assert counts.choices("aud")[0] == ("Audio (2)", "Audio")
