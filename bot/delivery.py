@@ -30,11 +30,16 @@ log = logging.getLogger(__name__)
 
 
 class SendError(Exception):
-    """A failed Discord call, classified: ``forbidden`` (403), ``not_found`` (404), ``transient``."""
+    """A failed Discord call, classified: ``forbidden`` (403), ``not_found`` (404), ``invalid`` (another
+    4xx: retrying cannot help), ``transient`` (5xx, timeouts). ``code`` is Discord's JSON error code."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: str, message: str, code: int = 0) -> None:
         super().__init__(message)
         self.kind = kind
+        self.code = code
+
+
+THREAD_ALREADY_CREATED = 160004  # Discord: a thread already exists under this message
 
 
 class Sender(Protocol):
@@ -102,6 +107,19 @@ class Ledger:
                     })
         return self.rows(target, day)
 
+    def append_plan(self, target: str, day: str, plan: list[dict]) -> list[dict]:
+        """Add rows after the existing ones (a day's short note followed by the papers that came later)."""
+        with self.db.atomic():
+            start = len(self.rows(target, day))
+            now = now_iso()
+            for seq, item in enumerate(plan, start):
+                self.db["deliveries"].insert({
+                    "target": target, "day": day, "seq": seq, "kind": item["kind"],
+                    "paper_ids": json.dumps(item["paper_ids"]), "payload": json.dumps(item["payload"]),
+                    "status": "pending", "created_at": now,
+                })
+        return self.rows(target, day)
+
     def mark(self, target: str, day: str, seq: int, **values: object) -> None:
         self.db["deliveries"].update((target, day, seq), values)
 
@@ -134,6 +152,8 @@ def plan_channel(store: Store, channel: Channel, day: str) -> list[dict]:
         for paper, message in zip(papers, messages[1:], strict=True):
             plan.append({"kind": "paper", "paper_ids": [paper.arxiv_id], "payload": message})
         return plan
+    if not papers:
+        return [{"kind": "note", "paper_ids": [], "payload": messages[0]}]
     for i, message in enumerate(messages):
         footers = [(e.get("footer") or {}).get("text", "") for e in message.get("embeds", [])]
         ids = [f.rsplit("arXiv:", 1)[-1] for f in footers if "arXiv:" in f]
@@ -162,6 +182,16 @@ class Deliverer:
         async with lock:
             return await self._deliver(cid, day)
 
+    def _only_a_note(self, rows: list[dict], channel: Channel, day: str) -> bool:
+        """The day got just the short "no papers" note, but papers for it are stored now."""
+        return bool(rows) and all(r["kind"] == "note" for r in rows) and bool(self.store.papers_on(day, channel.tags))
+
+    def is_done(self, channel: Channel, day: str) -> bool:
+        """Everything planned for the day was sent (or failed for good), and no papers came after a note."""
+        rows = self.ledger.rows(target_of(channel.channel_id), day)
+        return bool(rows) and all(r["status"] in ("sent", "failed") for r in rows) and \
+            not self._only_a_note(rows, channel, day)
+
     async def _deliver(self, cid: str, day: str) -> Outcome:
         channel = self.channels.get(cid)
         if channel is None or not channel.active:
@@ -169,42 +199,72 @@ class Deliverer:
             return Outcome(cid, day, "skipped", detail=reason)
         target = target_of(cid)
         rows = self.ledger.rows(target, day)
-        if not rows:
-            plan = plan_channel(self.store, channel, day)
-            thread_names = {i: p.get("thread_name", "") for i, p in enumerate(plan)}
-            rows = self.ledger.record_plan(target, day, plan)
+        if not rows or self._only_a_note(rows, channel, day):
+            # A note posted before the day's papers arrived is provisional: the papers follow it.
+            plan = [p for p in plan_channel(self.store, channel, day) if p["kind"] != "note" or not rows]
+            names = {p.get("thread_name", "") for p in plan} - {""}
+            rows = self.ledger.append_plan(target, day, plan)
             for row in rows:
-                row["thread_name"] = thread_names.get(row["seq"], "")
-        if all(r["status"] == "sent" for r in rows):
+                row["thread_name"] = next(iter(names), "") if row["kind"] == "header" else ""
+        if all(r["status"] in ("sent", "failed") for r in rows):
             return Outcome(cid, day, "already")
         thread_id = next((r["thread_id"] for r in rows if r["kind"] == "header" and r["thread_id"]), "")
         sent = 0
         for row in rows:
-            payload = json.loads(row["payload"])
+            if row["status"] == "failed":
+                continue
+            in_thread = channel.layout == "thread" and row["kind"] in ("paper", "roles")
             try:
                 if row["status"] != "sent":
-                    in_thread = channel.layout == "thread" and row["kind"] in ("paper", "roles")
                     dest = thread_id if in_thread else cid
                     if in_thread and not thread_id:
                         raise SendError("transient", "the day's thread could not be created yet")
-                    message_id = await self._send_once(target, day, row, dest, payload)
+                    message_id = await self._send_once(target, day, row, dest, json.loads(row["payload"]))
                     self.ledger.mark(target, day, row["seq"], status="sent", message_id=message_id,
                                      sent_at=now_iso(), error="")
                     row["status"], row["message_id"] = "sent", message_id
                     sent += 1
                 if row["kind"] == "header" and channel.layout == "thread" and not thread_id and \
                         any(r["kind"] == "paper" for r in rows):
-                    name = row.get("thread_name") or thread_name(day, sum(r["kind"] == "paper" for r in rows))
-                    thread_id = await self._retrying(self.sender.create_thread, cid, row["message_id"], name)
-                    self.ledger.mark(target, day, row["seq"], thread_id=thread_id)
+                    thread_id = await self._start_thread(cid, day, row, rows)
             except SendError as exc:
                 self.ledger.mark(target, day, row["seq"], error=str(exc)[:500])
+                if in_thread and thread_id and exc.kind in ("forbidden", "not_found"):
+                    # The thread was deleted or locked, not the channel: the rest of the day is lost
+                    # there, so say so in the ledger and the log instead of disabling the channel.
+                    self._fail_rest(target, day, rows, f"the day's thread is gone or locked ({exc})")
+                    log.error("digest %s for %s: thread %s unusable, %d messages not sent: %s", day, cid,
+                              thread_id, sum(r["status"] != "sent" for r in rows), exc)
+                    return Outcome(cid, day, "thread_gone", sent, str(exc))
                 if exc.kind in ("forbidden", "not_found"):
                     return await self._disable(channel, day, exc, sent)
+                if exc.kind == "invalid":  # Discord refused this message for good; the others still go
+                    log.error("digest %s for %s: message %d refused: %s", day, cid, row["seq"], exc)
+                    self.ledger.mark(target, day, row["seq"], status="failed")
+                    row["status"] = "failed"
+                    continue
                 log.warning("digest %s for channel %s paused after %d messages: %s", day, cid, sent, exc)
                 return Outcome(cid, day, "retry_later", sent, str(exc))
-        self.channels.mark_delivered(cid, day)
+        if any(r["kind"] != "note" for r in rows):
+            self.channels.mark_delivered(cid, day)
         return Outcome(cid, day, "delivered", sent)
+
+    async def _start_thread(self, cid: str, day: str, header: dict, rows: list[dict]) -> str:
+        name = header.get("thread_name") or thread_name(day, sum(r["kind"] == "paper" for r in rows))
+        try:
+            thread_id = await self._retrying(self.sender.create_thread, cid, header["message_id"], name)
+        except SendError as exc:
+            if exc.code != THREAD_ALREADY_CREATED:
+                raise
+            thread_id = header["message_id"]  # created before a crash: a message's thread has its id
+        self.ledger.mark(target_of(cid), day, header["seq"], thread_id=thread_id)
+        return thread_id
+
+    def _fail_rest(self, target: str, day: str, rows: list[dict], reason: str) -> None:
+        for r in rows:
+            if r["status"] != "sent":
+                self.ledger.mark(target, day, r["seq"], status="failed", error=reason[:500])
+                r["status"] = "failed"
 
     async def _send_once(self, target: str, day: str, row: dict, dest: str, payload: dict) -> str:
         """Send a planned message unless it is already in the channel (a crash between send and mark)."""

@@ -21,13 +21,15 @@ from apscheduler.triggers.date import DateTrigger
 
 from bot.channels import Channel, Channels
 from bot.config import Settings
-from bot.delivery import Deliverer, Ledger, Outcome, target_of
+from bot.delivery import Deliverer, Ledger, Outcome
 from bot.pipeline import today_in
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 FetchFn = Callable[[str], Awaitable[Any]]
+LOOKBACK_DAYS = 3  # a post carries at most a day this old: a weekend, or a channel ahead of UTC
+MAX_RETRIES = 12  # every 10 minutes: two hours of a Discord outage
 
 
 def post_trigger(channel: Channel) -> CronTrigger:
@@ -50,6 +52,9 @@ class DigestScheduler:
         self.scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600})
         self._rechecks_left = 0
+        self._fetching: dict[str, asyncio.Future] = {}
+        self._fetched_at: dict[str, datetime] = {}
+        self._retries: dict[str, int] = {}
 
     # ---- life cycle -----------------------------------------------------------------------------
 
@@ -86,24 +91,51 @@ class DigestScheduler:
     # ---- jobs -----------------------------------------------------------------------------------
 
     def channel_day(self, channel: Channel, at: datetime | None = None) -> str:
-        """The digest day a channel posts: its own local calendar date at post time."""
-        return channel.local_now(at or self.now()).date().isoformat()
+        """The day a channel's post carries: the newest day with papers, from its local date back at most
+        ``LOOKBACK_DAYS``, that it has not had yet; otherwise its local date (which gets the short note).
+
+        Why not simply the local date: Hugging Face's day follows UTC, so a channel ahead of UTC (Tokyo,
+        Auckland) posts before its local day has any papers; it gets the newest day it has not seen.
+        """
+        local = channel.local_now(at or self.now()).date()
+        lo = (local - timedelta(days=LOOKBACK_DAYS)).isoformat()
+        days = [d for d in self.store.days_with_papers(lo, local.isoformat()) if d > channel.last_day]
+        return days[-1] if days else local.isoformat()
 
     async def ensure_fetched(self, day: str) -> None:
-        """Fetch ``day`` if the store has never fetched it (a post time earlier than the daily fetch)."""
+        """Fetch ``day`` unless the store has it (a post time earlier than the daily fetch).
+
+        One fetch per day at a time, and not again within ten minutes: a hundred channels posting at
+        09:00 on a weekend must not each ask Hugging Face for the same empty day.
+        """
         if day in self.store.fetched_days("hf") or self.store.days_with_papers(day, day):
             return
+        running = self._fetching.get(day)
+        if running is None:
+            last = self._fetched_at.get(day)
+            if last is not None and (datetime.now(UTC) - last) < timedelta(minutes=10):
+                return
+            running = self._fetching[day] = asyncio.ensure_future(self._fetch_once(day))
+        await asyncio.shield(running)
+
+    async def _fetch_once(self, day: str) -> None:
         try:
             await self.fetch(day)
         except Exception as exc:  # upstream down: post what the store has, or the empty-day note
             log.warning("could not fetch %s before posting: %s", day, exc)
+        finally:
+            self._fetched_at[day] = datetime.now(UTC)
+            self._fetching.pop(day, None)
 
     async def post(self, channel_id: str, day: str | None = None) -> Outcome:
         channel = self.channels.get(channel_id)
         if channel is None:
             return Outcome(channel_id, day or "", "skipped", detail="not set up")
-        day = day or self.channel_day(channel)
-        await self.ensure_fetched(day)
+        if day is None:
+            await self.ensure_fetched(channel.local_now(self.now()).date().isoformat())
+            day = self.channel_day(channel)
+        else:
+            await self.ensure_fetched(day)
         try:
             outcome = await self.deliverer.deliver(channel_id, day)
         except Exception as exc:  # a bug in one channel's delivery must not stop the others
@@ -111,14 +143,23 @@ class DigestScheduler:
             outcome = Outcome(channel_id, day, "retry_later", detail=str(exc))
         log.info("post %s to %s: %s (%d sent) %s", day, channel_id, outcome.status, outcome.sent, outcome.detail)
         if outcome.status == "retry_later":
-            self.scheduler.add_job(self.post, DateTrigger(datetime.now(UTC) + timedelta(minutes=10)),
-                                   args=[channel_id, day], id=f"retry:{channel_id}:{day}", replace_existing=True)
+            self._retry_later(self.post, [channel_id, day], f"retry:{channel_id}:{day}")
         if outcome.status == "disabled":
             self.sync()
         if outcome.status == "delivered" and channel.layout == "thread":
             # Subscribers whose DMs were closed at the morning fan-out can be mentioned now the thread exists.
             await self.deliverer.retry_fallbacks(day)
         return outcome
+
+    def _retry_later(self, func: Callable[..., Awaitable[Any]], args: list, job_id: str) -> None:
+        """Try again in ten minutes, at most ``MAX_RETRIES`` times a day per job: no endless loops."""
+        tries = self._retries[job_id] = self._retries.get(job_id, 0) + 1
+        if tries > MAX_RETRIES:
+            log.error("%s gave up after %d retries; it is tried again at the next start or post", job_id,
+                      MAX_RETRIES)
+            return
+        self.scheduler.add_job(func, DateTrigger(datetime.now(UTC) + timedelta(minutes=10)), args=args,
+                               id=job_id, replace_existing=True)
 
     async def daily_fetch(self, *, recheck: bool = False) -> int:
         """Fetch today; if the list is still empty, look again a few times before giving up."""
@@ -158,9 +199,9 @@ class DigestScheduler:
             local = channel.local_now(now)
             if channel.post_at(local.date()) > now:
                 continue
-            day = local.date().isoformat()
-            rows = self.ledger.rows(target_of(channel.channel_id), day)
-            if rows and all(r["status"] == "sent" for r in rows):
+            await self.ensure_fetched(local.date().isoformat())
+            day = self.channel_day(channel, now)
+            if self.deliverer.is_done(channel, day):
                 continue
             due.append(channel.channel_id)
             day_of[channel.channel_id] = day
@@ -178,6 +219,8 @@ class DigestScheduler:
     async def fan_out(self, day: str) -> list[Outcome]:
         """Subscribers' DMs for ``day``, once the day's papers are stored."""
         outcomes = await self.deliverer.fan_out(day, cap=self.settings.discord.dm_daily_cap)
+        if any(o.status == "retry_later" for o in outcomes):
+            self._retry_later(self.fan_out, [day], f"fan-out:{day}")
         sent = sum(o.status == "delivered" for o in outcomes)
         closed = sum(o.status == "dm_closed" for o in outcomes)
         log.info("DMs for %s: %d sent, %d closed, %d other", day, sent, closed, len(outcomes) - sent - closed)

@@ -18,12 +18,14 @@ NO_MENTIONS = discord.AllowedMentions.none()
 
 
 def classify(exc: BaseException) -> SendError:
+    """discord.py's exceptions → the kinds the ledger acts on (see :class:`~bot.delivery.SendError`)."""
     if isinstance(exc, discord.Forbidden):
-        return SendError("forbidden", f"Discord said 403 Forbidden: {exc.text or 'missing permissions'}")
+        return SendError("forbidden", f"Discord said 403 Forbidden: {exc.text or 'missing permissions'}", exc.code)
     if isinstance(exc, discord.NotFound):
-        return SendError("not_found", f"Discord said 404 Not Found: {exc.text or 'unknown channel'}")
+        return SendError("not_found", f"Discord said 404 Not Found: {exc.text or 'unknown channel'}", exc.code)
     if isinstance(exc, discord.HTTPException):
-        return SendError("transient", f"Discord said {exc.status}: {exc.text or 'error'}")
+        kind = "invalid" if 400 <= exc.status < 500 and exc.status != 429 else "transient"
+        return SendError(kind, f"Discord said {exc.status}: {exc.text or 'error'}", exc.code)
     return SendError("transient", f"{type(exc).__name__}: {exc}")
 
 

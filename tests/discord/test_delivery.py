@@ -82,6 +82,8 @@ async def test_a_day_with_nothing_for_the_channel_gets_one_short_note(seeded, fa
 async def test_an_empty_upstream_day_gets_the_note_after_asking_upstream(seeded, fake_discord, fake_hf):
     cid = fake_discord.channel_id
     setup_channel(seeded, cid, fake_discord.guild_id)
+    with Store(seeded.database) as store:
+        Channels(store).mark_delivered(cid, SEED_DAY)  # Friday's digest was posted on Friday
     async with started(seeded, fake_discord, now="2025-01-25T10:00:00") as bot:  # a Saturday
         await run_post_job(bot, str(cid))
         assert [r.query.get("date") for r in fake_hf.requests_to("daily_papers")] == ["2025-01-25"]
@@ -221,3 +223,72 @@ async def test_daily_fetch_rechecks_an_empty_day_then_stops(seeded, fake_discord
         assert await bot.digests.daily_fetch(recheck=True) == 3
         assert bot.digests.scheduler.get_job("fetch-recheck") is None  # found: no more re-checks
         assert len(bot.store.papers_on(date.today().isoformat())) == 3
+
+
+async def test_a_channel_ahead_of_utc_gets_the_newest_day_it_has_not_had(seeded, fake_discord):
+    # 09:00 in Auckland is 20:00 UTC the day before: Hugging Face's 2025-01-25 has not started, so the
+    # channel gets the newest day it has not seen (the seed Friday), not an empty note.
+    cid = fake_discord.channel_id
+    setup_channel(seeded, cid, fake_discord.guild_id, tz="Pacific/Auckland", layout="channel")
+    async with started(seeded, fake_discord, now="2025-01-24T20:30:00"):
+        await fake_discord.wait_for(lambda: len(arxiv_ids(fake_discord.messages_in(cid))) == 8, timeout=10,
+                                    what="Friday's digest in Auckland on Saturday morning")
+    async with started(seeded, fake_discord, now="2025-01-25T20:30:00"):  # Sunday morning there: nothing new
+        await asyncio.sleep(0.3)
+    last = fake_discord.messages_in(cid)[-1]
+    assert "No papers for Sunday 2025-01-26" in last["content"]
+
+
+async def test_papers_arriving_after_the_short_note_are_still_posted(seeded, fake_discord):
+    from bot.models import Paper
+
+    cid = fake_discord.channel_id
+    setup_channel(seeded, cid, fake_discord.guild_id, layout="channel", time="09:00")
+    with Store(seeded.database) as store:
+        Channels(store).mark_delivered(cid, SEED_DAY)
+    async with started(seeded, fake_discord, now="2025-01-27T08:30:00") as bot:  # Monday, list still empty
+        outcome = await run_post_job(bot, str(cid))
+        assert outcome.status == "delivered" and "No papers for Monday" in fake_discord.messages_in(cid)[-1]["content"]
+        bot.store.upsert_papers([Paper(f"2501.2000{i}", f"Late paper {i}", tags=["Audio"], dates=["2025-01-27"],
+                                       source="hf-api") for i in range(3)])
+        again = await bot.digests.post(str(cid), "2025-01-27")
+        assert again.status == "delivered" and again.sent == 1
+        assert sorted(arxiv_ids(fake_discord.messages_in(cid))) == ["2501.20000", "2501.20001", "2501.20002"]
+        assert (await bot.digests.post(str(cid), "2025-01-27")).status == "already"
+        assert Channels(bot.store).get(cid).last_day == "2025-01-27"
+
+
+async def test_a_message_discord_refuses_for_good_is_skipped_not_retried_forever(seeded, fake_discord):
+    cid = fake_discord.channel_id
+    setup_channel(seeded, cid, fake_discord.guild_id, layout="channel", time="23:00")
+    async with started(seeded, fake_discord) as bot:
+        fake_discord.fail_next("POST", f"/channels/{cid}/messages", status=400, code=50035, message="Invalid Form Body")
+        outcome = await run_post_job(bot, str(cid))
+        assert outcome.status == "delivered" and Channels(bot.store).get(cid).enabled
+        rows = bot.deliverer.ledger.rows(f"channel:{cid}", SEED_DAY)
+        assert [r["status"] for r in rows].count("failed") == 1 and "400" in rows[0]["error"]
+        assert (await run_post_job(bot, str(cid))).status == "already"  # no endless retries
+
+
+async def test_a_deleted_thread_loses_that_day_but_not_the_channel(seeded, fake_discord):
+    cid = fake_discord.channel_id
+    setup_channel(seeded, cid, fake_discord.guild_id, time="23:00")
+    async with started(seeded, fake_discord) as bot:
+        calls = {"n": 0}
+
+        original = bot.deliverer.sender.send
+
+        async def send_then_delete(channel_id, payload, *, nonce):
+            calls["n"] += 1
+            if calls["n"] == 4:  # header, then two papers in the thread, then the thread is deleted
+                fake_discord.delete_channel(int(channel_id))
+            return await original(channel_id, payload, nonce=nonce)
+
+        bot.deliverer.sender.send = send_then_delete
+        outcome = await run_post_job(bot, str(cid))
+        assert outcome.status == "thread_gone"
+        channel = Channels(bot.store).get(cid)
+        assert channel.enabled and not channel.disabled_reason
+        rows = bot.deliverer.ledger.rows(f"channel:{cid}", SEED_DAY)
+        assert all(r["status"] in ("sent", "failed") for r in rows) and any(r["status"] == "failed" for r in rows)
+        assert bot.deliverer.is_done(channel, SEED_DAY)
