@@ -38,10 +38,21 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _day_arg(text: str) -> str:
+    """Checks the form now; 'today'/'yesterday' stay words until the configured time zone is known."""
     try:
-        return parse_day(text)
+        parse_day(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc).rstrip(".")) from None
+    return text.strip().lower() if text.strip().lower() in ("today", "yesterday") else parse_day(text)
+
+
+def _resolve_days(args: argparse.Namespace, settings: Settings) -> None:
+    """'today' and 'yesterday' where the bot's configured time zone says it is, not the host's."""
+    today = today_in(settings.timezone)
+    for name in ("date", "since", "until"):
+        value = getattr(args, name, None)
+        if value in ("today", "yesterday"):
+            setattr(args, name, parse_day(value, today))
 
 
 def _tag_arg(text: str) -> str:
@@ -201,7 +212,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     with _open_store(settings) as store:
         papers = store.papers_on(day, args.tag)
     if args.json:
-        _print_json(render_digest(day, papers, layout=args.layout))
+        _print_json(render_digest(day, papers, layout=args.layout, highlight_tags=args.tag))
     else:
         print(console.format_digest(day, papers))
     return EXIT_OK
@@ -296,6 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
         settings = load_settings(args.config, db=args.db)
+        _resolve_days(args, settings)
         return COMMANDS[args.command](args, settings)
     except PaperboyError as exc:
         print(f"paperboy: {_redact(str(exc))}", file=sys.stderr)

@@ -99,7 +99,11 @@ def _coerce(key: str, value: object, default: object) -> object:
     return value
 
 
-def _fill(obj: object, table: dict, prefix: str) -> None:
+def _fill(obj: object, table: object, prefix: str) -> None:
+    if not isinstance(table, dict):
+        # The value itself is not echoed: it could be a token pasted in the wrong place.
+        raise ConfigError(f"Config section '{prefix.rstrip('.')}' should be a table like [{prefix.rstrip('.')}], "
+                          f"not a {type(table).__name__}.")
     for key, value in table.items():
         full = f"{prefix}{key}"
         if key == "token":
@@ -144,12 +148,13 @@ def load_settings(path: str | Path | None = None, *, db: str | None = None) -> S
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"Config file {p} is not valid TOML: {exc}.") from None
         settings.source_file = str(p)
-        top = {k: v for k, v in data.get("paperboy", {}).items()}
-        _fill(settings, top, "paperboy.")
+        _fill(settings, data.get("paperboy", {}), "paperboy.")
         for name, table in data.items():
             if name == "paperboy":
                 continue
-            if name == "sources" and isinstance(table, dict):
+            if name == "sources":
+                if not isinstance(table, dict):
+                    raise ConfigError("Config section 'sources' should hold [sources.huggingface] / [sources.arxiv].")
                 for sub, subtable in table.items():
                     if sub not in ("huggingface", "arxiv"):
                         raise ConfigError(f"Unknown config section 'sources.{sub}'.")
@@ -174,6 +179,10 @@ def load_settings(path: str | Path | None = None, *, db: str | None = None) -> S
     settings.schedule.fetch_time = check_time(settings.schedule.fetch_time, "schedule.fetch_time")
     settings.discord.default_post_time = check_time(settings.discord.default_post_time,
                                                     "discord.default_post_time")
+    settings.log_level = settings.log_level.upper()
+    if settings.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(f"Config key 'paperboy.log_level' should be DEBUG, INFO, WARNING or ERROR, "
+                          f"not {settings.log_level!r}.")
     if not 1 <= settings.discord.dm_daily_cap <= 10:
         raise ConfigError("Config key 'discord.dm_daily_cap' must be between 1 and 10 (one DM holds 10 papers).")
     if settings.hf.retries < 0 or settings.arxiv.retries < 0:

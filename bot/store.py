@@ -191,10 +191,14 @@ def m003_fts_newest_first(db: Database) -> None:
 
 @migrations()
 def m004_subscriptions(db: Database) -> None:
-    """People following tags, their DM state, roles pinged for tags, and per-server options."""
+    """People following tags, their DM state, roles pinged for tags, and per-server options.
+
+    IF NOT EXISTS: this migration was first named m003_subscriptions in a development build, and a
+    database made then must open, not fail on tables it already has.
+    """
     db.execute(
         """
-        CREATE TABLE subscriptions (
+        CREATE TABLE IF NOT EXISTS subscriptions (
             user_id TEXT NOT NULL,
             tag TEXT NOT NULL,
             guild_id TEXT NOT NULL DEFAULT '',
@@ -203,10 +207,10 @@ def m004_subscriptions(db: Database) -> None:
         ) WITHOUT ROWID
         """
     )
-    db.execute("CREATE INDEX idx_subscriptions_tag ON subscriptions (tag)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_subscriptions_tag ON subscriptions (tag)")
     db.execute(
         """
-        CREATE TABLE dm_users (
+        CREATE TABLE IF NOT EXISTS dm_users (
             user_id TEXT PRIMARY KEY,
             dm_channel_id TEXT NOT NULL DEFAULT '',
             closed_day TEXT NOT NULL DEFAULT '',
@@ -216,7 +220,7 @@ def m004_subscriptions(db: Database) -> None:
     )
     db.execute(
         """
-        CREATE TABLE role_mentions (
+        CREATE TABLE IF NOT EXISTS role_mentions (
             guild_id TEXT NOT NULL,
             tag TEXT NOT NULL,
             role_id TEXT NOT NULL,
@@ -226,7 +230,7 @@ def m004_subscriptions(db: Database) -> None:
     )
     db.execute(
         """
-        CREATE TABLE guild_settings (
+        CREATE TABLE IF NOT EXISTS guild_settings (
             guild_id TEXT PRIMARY KEY,
             dm_fallback INTEGER NOT NULL DEFAULT 0
         )
@@ -598,18 +602,21 @@ class Store:
         """The papers featured on ``day`` (any of ``tags_any`` if given), most upvoted first.
 
         Used for digests, where a channel follows several tags and wants a paper carrying any of them.
+        Appearances from the arXiv listing are left out: a digest is the day's featured papers, not every
+        submission of the day (those stay findable with /papers).
         """
         tags = list(tags_any)
         if tags:
             marks = ",".join("?" * len(tags))
             sql = (f"SELECT p.* FROM appearances a JOIN papers p ON p.arxiv_id = a.arxiv_id "
-                   f"WHERE a.day = ? AND EXISTS (SELECT 1 FROM paper_tags t WHERE t.arxiv_id = a.arxiv_id "
+                   f"WHERE a.day = ? AND a.source != 'arxiv' AND EXISTS (SELECT 1 FROM paper_tags t "
+                   f"WHERE t.arxiv_id = a.arxiv_id "
                    f"AND t.tag IN ({marks})) ORDER BY a.upvotes DESC, a.arxiv_id")
             rows = list(self.db.query(sql, [day, *tags]))
         else:
             rows = list(self.db.query(
                 "SELECT p.* FROM appearances a JOIN papers p ON p.arxiv_id = a.arxiv_id "
-                "WHERE a.day = ? ORDER BY a.upvotes DESC, a.arxiv_id", [day]))
+                "WHERE a.day = ? AND a.source != 'arxiv' ORDER BY a.upvotes DESC, a.arxiv_id", [day]))
         return self._papers(rows)
 
     def tag_counts(self, since: str | None = None) -> list[tuple[str, int]]:

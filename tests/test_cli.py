@@ -202,3 +202,11 @@ async def test_fetch_and_a_resumable_backfill(data_dir, db_path):
     code, out, _ = await apaperboy("papers", "--since", "2026-07-09", "--until", "2026-07-13", "--limit", "100",
                                    "--json", db=db_path)
     assert len(json.loads(out)) == len({e["paper"]["id"] for e in entries})
+
+
+def test_today_means_today_in_the_configured_time_zone(tmp_path, db_path):
+    config = tmp_path / "kiritimati.toml"
+    config.write_text('[paperboy]\ntimezone = "Pacific/Kiritimati"\n')
+    code, out, _ = paperboy("--config", str(config), "digest", "--date", "today", "--json", db=db_path)
+    _, default_out, _ = paperboy("--config", str(config), "digest", "--json", db=db_path)
+    assert code == 0 and json.loads(out)[0]["content"] == json.loads(default_out)[0]["content"]

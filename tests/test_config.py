@@ -45,12 +45,19 @@ def test_values_and_environment_overrides(tmp_path, monkeypatch):
     ('[weather]\nx = 1\n', "weather"),
     ('[discord]\ntoken = "abc.def"\n', "DISCORD_TOKEN"),
     ('[paperboy\n', "not valid TOML"),
+    ('paperboy = 1\n', "should be a table"),
+    ('schedule = "secret-looking-value"\n', "not a str"),
+    ('[paperboy]\nlog_level = "chatty"\n', "paperboy.log_level"),
 ])
 def test_bad_config_names_the_problem(tmp_path, text, needle):
     with pytest.raises(ConfigError) as err:
         load_settings(write(tmp_path, text))
     assert needle in str(err.value)
-    assert "abc.def" not in str(err.value)
+    assert "abc.def" not in str(err.value) and "secret-looking-value" not in str(err.value)
+
+
+def test_log_level_is_case_insensitive(tmp_path):
+    assert load_settings(write(tmp_path, '[paperboy]\nlog_level = "info"\n')).log_level == "INFO"
 
 
 def test_the_token_is_read_from_the_environment_and_never_dumped(monkeypatch):

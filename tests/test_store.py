@@ -161,3 +161,11 @@ def test_tag_counts_cache_sees_writes_from_this_and_other_connections(db_path):
         other.upsert_papers([paper("2501.00002", tags=["Audio"])])  # e.g. `paperboy import` beside the bot
         assert counts.counts() == [("Audio", 2)]
         assert counts.choices("aud")[0] == ("Audio (2)", "Audio")
+
+
+def test_digests_leave_out_papers_only_listed_on_arxiv(store):
+    store.upsert_papers([paper("2501.00001", tags=["Audio"], source="hf-api"),
+                         paper("2501.00002", tags=["Audio"], source="arxiv")])
+    assert [p.arxiv_id for p in store.papers_on("2025-01-24")] == ["2501.00001"]
+    assert [p.arxiv_id for p in store.papers_on("2025-01-24", ["Audio"])] == ["2501.00001"]
+    assert {p.arxiv_id for p in store.query(Query(day="2025-01-24"))} == {"2501.00001", "2501.00002"}

@@ -110,7 +110,11 @@ def run_bot(settings: Settings) -> int:
                         force=True)
 
     async def main() -> int:
-        bot = PaperboyBot(settings)
+        try:
+            store = Store(settings.database)
+        except Exception as exc:  # unreadable file, not a database, a migration that cannot apply
+            raise PaperboyError(f"Cannot open the database {settings.database}: {exc}.") from None
+        bot = PaperboyBot(settings, store=store)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, lambda: asyncio.create_task(bot.close()))

@@ -90,6 +90,8 @@ async def test_digest_now_posts_once_and_says_so_the_second_time(seeded, fake_di
         assert "already posted" in text and len(fake_discord.messages_in(cid)) == posted
         text, _ = await reply(fake_discord, "digest now", {"date": "2025-13-01"})
         assert "is not a date" in text
+        text, _ = await reply(fake_discord, "digest now", {"date": "2025-02-01"})
+        assert "has not happened yet" in text
 
 
 def test_the_invite_link_printed_by_the_cli_asks_for_what_the_bot_uses():

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _ZONES = sorted(zoneinfo.available_timezones())
-NEEDED = ("view_channel", "send_messages", "embed_links")
+NEEDED = ("view_channel", "send_messages", "embed_links", "read_message_history")
 NEEDED_THREAD = ("create_public_threads", "send_messages_in_threads")
 
 
@@ -139,10 +139,14 @@ class Admin(commands.Cog):
         if ch is None:
             await self._reply(interaction, f"<#{cid}> has no digest yet: use /digest setup first.")
             return
+        local_today = ch.local_now(self.bot.digests.now()).date()
         try:
-            day = parse_day(date) if date else self.bot.digests.channel_day(ch)
+            day = parse_day(date, local_today) if date else self.bot.digests.channel_day(ch)
         except ValueError as exc:
             await self._reply(interaction, str(exc))
+            return
+        if day > local_today.isoformat():
+            await self._reply(interaction, f"{day} has not happened yet in {ch.timezone}; pick today or a past day.")
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         outcome = await self.bot.digests.post(str(cid), day)
