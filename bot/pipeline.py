@@ -6,6 +6,7 @@ sentences (returned per file or raised as :class:`~bot.errors.PaperboyError`), n
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -34,10 +35,14 @@ def today_in(tz: str) -> date:
     return datetime.now(ZoneInfo(tz)).date()
 
 
+LEARN_FROM = 5000  # most recent digest-tagged papers the tagger learns from: ~1 s of work, plenty of signal
+TAGGER_MAX_AGE = timedelta(hours=6)
+
+
 def learned_tagger(store: Store) -> Tagger:
     """A tagger that has also learned from the digest-tagged papers already in the store."""
     tagger = Tagger()
-    tagger.learn(store.labelled_papers())
+    tagger.learn(store.labelled_papers(LEARN_FROM))
     return tagger
 
 
@@ -100,6 +105,18 @@ class Fetcher:
         self._session: aiohttp.ClientSession | None = None
         self._hf: HFClient | None = None
         self._arxiv: ArxivClient | None = None
+        self._tagger: Tagger | None = None
+        self._tagger_made = datetime.min
+
+    async def tagger(self, store: Store) -> Tagger:
+        """The learned tagger, rebuilt every few hours, learning off the event loop so a long-running
+        bot keeps answering commands meanwhile (the labelled set only changes with digest imports)."""
+        if self._tagger is None or datetime.now() - self._tagger_made > TAGGER_MAX_AGE:
+            labelled = list(store.labelled_papers(LEARN_FROM))
+            tagger = Tagger()
+            await asyncio.to_thread(tagger.learn, labelled)
+            self._tagger, self._tagger_made = tagger, datetime.now()
+        return self._tagger
 
     async def __aenter__(self) -> Fetcher:
         self._session = aiohttp.ClientSession(headers={"User-Agent": "paperboy/0.1"})
@@ -139,6 +156,8 @@ class Fetcher:
             papers = await client.fetch_day(day, categories=tuple(self.settings.arxiv.categories))
         else:
             papers = await client.fetch_day(day)
+        if papers and any(not p.tags for p in papers):
+            tagger = tagger or await self.tagger(store)
         stats = store_papers(store, papers, tagger)
         # An empty recent day may still fill up; an empty day older than two days is settled.
         if papers or date.fromisoformat(day) <= date.today() - timedelta(days=2):
