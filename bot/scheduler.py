@@ -182,7 +182,9 @@ class DigestScheduler:
         elif count > 0:
             if self.scheduler.get_job("fetch-recheck") is not None:
                 self.scheduler.remove_job("fetch-recheck")
-            await self.fan_out(day)
+            # Channels whose post time already passed (with only a short note, or nothing) get the papers
+            # now, and subscribers their DMs: catch-up does both, and the ledger skips what was sent.
+            await self.catch_up()
         elif count == 0:
             log.warning("no papers for %s after %d re-checks; channels get the empty-day note", day,
                         s.recheck_times)

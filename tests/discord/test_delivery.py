@@ -292,3 +292,20 @@ async def test_a_deleted_thread_loses_that_day_but_not_the_channel(seeded, fake_
         rows = bot.deliverer.ledger.rows(f"channel:{cid}", SEED_DAY)
         assert all(r["status"] in ("sent", "failed") for r in rows) and any(r["status"] == "failed" for r in rows)
         assert bot.deliverer.is_done(channel, SEED_DAY)
+
+
+async def test_the_fetch_that_finds_late_papers_posts_them_after_the_note(seeded, fake_discord, fake_hf, data_dir):
+    import json
+    from datetime import UTC, datetime
+
+    cid = fake_discord.channel_id
+    setup_channel(seeded, cid, fake_discord.guild_id, layout="channel", time="00:00")
+    today = datetime.now(UTC).date().isoformat()
+    async with started(seeded, fake_discord, now=datetime.now(UTC).isoformat()[:19]) as bot:
+        await fake_discord.wait_for(lambda: fake_discord.messages_in(cid), timeout=10, what="the catch-up note")
+        assert "No papers for" in fake_discord.messages_in(cid)[0]["content"]
+        entries = json.loads((data_dir / "upstream" / "ai-weekly-radar_huggingface_papers.json").read_text())
+        fake_hf.add_entries(entries[:4], day=today)
+        assert await bot.digests.daily_fetch(recheck=True) == 4
+        messages = fake_discord.messages_in(cid)
+        assert len(arxiv_ids(messages)) == 4 and "No papers for" in messages[0]["content"]
