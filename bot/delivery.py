@@ -123,15 +123,6 @@ class Ledger:
     def mark(self, target: str, day: str, seq: int, **values: object) -> None:
         self.db["deliveries"].update((target, day, seq), values)
 
-    def status(self, target: str) -> dict | None:
-        """The latest day's progress for a target, for /digest status."""
-        row = self.db.execute(
-            "SELECT day, count(*), sum(status = 'sent'), max(sent_at), max(error) FROM deliveries "
-            "WHERE target = ? GROUP BY day ORDER BY day DESC LIMIT 1", [target]).fetchone()
-        if not row:
-            return None
-        return {"day": row[0], "planned": row[1], "sent": row[2] or 0, "last_sent_at": row[3] or "",
-                "error": row[4] or ""}
 
 
 def plan_channel(store: Store, channel: Channel, day: str) -> list[dict]:

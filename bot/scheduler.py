@@ -21,7 +21,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from bot.channels import Channel, Channels
 from bot.config import Settings
-from bot.delivery import Deliverer, Ledger, Outcome
+from bot.delivery import Deliverer, Outcome
 from bot.pipeline import today_in
 from bot.store import Store
 
@@ -47,7 +47,6 @@ class DigestScheduler:
         self.deliverer = deliverer
         self.fetch = fetch
         self.channels = Channels(store)
-        self.ledger = Ledger(store)
         self.now = now or (lambda: datetime.now(UTC))
         self.scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600})

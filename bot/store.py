@@ -160,20 +160,15 @@ _ROWID_MASK = (1 << 32) - 1  # FTS row id → papers rowid
 _FTS_COLUMNS = ("title", "authors", "summary", "abstract")
 
 
-@migrations()
-def m003_fts_newest_first(db: Database) -> None:
-    """Re-key full-text search by recency: a contentless FTS5 table whose row id is ``_FTS_KEY``.
+def _build_fts(db: Database, columns: tuple[str, ...]) -> None:
+    """(Re)build the contentless, recency-keyed ``papers_fts`` over ``columns`` and its three triggers.
 
-    Why: with the index keyed by ``papers.rowid``, "newest papers matching X" had to fetch and sort
-    every match — 0.5 s for a common word at a million papers (benchmarks/bench_query.py). Keyed by
-    (last day, rowid), FTS5 yields matches newest first and the query stops after a page. Contentless
-    (the text stays only in ``papers``), so the index costs no more than before; the triggers give
-    FTS5 the old values it needs to delete a row, and re-key a paper when its ``last_day`` moves.
+    Each migration passes its own column list, so an old migration keeps doing what it always did.
     """
-    cols = ", ".join(_FTS_COLUMNS)
+    cols = ", ".join(columns)
 
     def values(t: str) -> str:
-        return ", ".join([_FTS_KEY.format(t=t), *(f"{t}.{c}" for c in _FTS_COLUMNS)])
+        return ", ".join([_FTS_KEY.format(t=t), *(f"{t}.{c}" for c in columns)])
 
     for trigger in ("papers_ai", "papers_ad", "papers_au"):
         db.execute(f'DROP TRIGGER IF EXISTS "{trigger}"')
@@ -187,6 +182,19 @@ def m003_fts_newest_first(db: Database) -> None:
     db.execute(f"CREATE TRIGGER papers_ad AFTER DELETE ON papers BEGIN {delete} END")
     db.execute(f"CREATE TRIGGER papers_au AFTER UPDATE OF {cols}, last_day ON papers "
                f"BEGIN {delete} {insert} END")
+
+
+@migrations()
+def m003_fts_newest_first(db: Database) -> None:
+    """Re-key full-text search by recency: a contentless FTS5 table whose row id is ``_FTS_KEY``.
+
+    Why: with the index keyed by ``papers.rowid``, "newest papers matching X" had to fetch and sort
+    every match — 0.5 s for a common word at a million papers (benchmarks/bench_query.py). Keyed by
+    (last day, rowid), FTS5 yields matches newest first and the query stops after a page. Contentless
+    (the text stays only in ``papers``), so the index costs no more than before; the triggers give
+    FTS5 the old values it needs to delete a row, and re-key a paper when its ``last_day`` moves.
+    """
+    _build_fts(db, _FTS_COLUMNS)
 
 
 @migrations()
@@ -261,23 +269,7 @@ def m005_fts_tags(db: Database) -> None:
     db.execute(f"UPDATE papers SET tags_text = (SELECT group_concat({token}, ' ') FROM paper_tags t "
                "WHERE t.arxiv_id = papers.arxiv_id) "
                "WHERE EXISTS (SELECT 1 FROM paper_tags t WHERE t.arxiv_id = papers.arxiv_id)")
-    cols = ", ".join(_FTS_COLUMNS_V2)
-
-    def values(t: str) -> str:
-        return ", ".join([_FTS_KEY.format(t=t), *(f"{t}.{c}" for c in _FTS_COLUMNS_V2)])
-
-    for trigger in ("papers_ai", "papers_ad", "papers_au"):
-        db.execute(f'DROP TRIGGER IF EXISTS "{trigger}"')
-    db.execute("DROP TABLE IF EXISTS papers_fts")
-    db.execute(f"CREATE VIRTUAL TABLE papers_fts USING fts5({cols}, content='', "
-               "tokenize='porter unicode61')")
-    db.execute(f"INSERT INTO papers_fts (rowid, {cols}) SELECT {values('papers')} FROM papers")
-    delete = f"INSERT INTO papers_fts (papers_fts, rowid, {cols}) VALUES ('delete', {values('old')});"
-    insert = f"INSERT INTO papers_fts (rowid, {cols}) VALUES ({values('new')});"
-    db.execute(f"CREATE TRIGGER papers_ai AFTER INSERT ON papers BEGIN {insert} END")
-    db.execute(f"CREATE TRIGGER papers_ad AFTER DELETE ON papers BEGIN {delete} END")
-    db.execute(f"CREATE TRIGGER papers_au AFTER UPDATE OF {cols}, last_day ON papers "
-               f"BEGIN {delete} {insert} END")
+    _build_fts(db, _FTS_COLUMNS_V2)
 
 
 # Which source wins a field when both have a value: higher is richer. A source missing from a table
