@@ -171,7 +171,7 @@ class Fetcher:
         """Every day in [since, until] not fetched before (so an interrupted backfill resumes)."""
         done = set() if force else store.fetched_days(source)
         days = [(since + timedelta(days=i)).isoformat() for i in range((until - since).days + 1)]
-        tagger = learned_tagger(store)
+        tagger = await self.tagger(store)
         results = []
         for day in days:
             if day in done:
