@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from bot.clock import format_hhmm, parse_hhmm
 from bot.store import Store, now_iso
 from bot.taxonomy import require_tag
 
@@ -45,8 +45,7 @@ class Channel:
 
     def post_at(self, day: date) -> datetime:
         """The aware moment this channel posts on ``day`` (its local calendar day), DST-correct."""
-        hh, mm = (int(x) for x in self.post_time.split(":"))
-        return datetime.combine(day, time(hh, mm), ZoneInfo(self.timezone))
+        return datetime.combine(day, parse_hhmm(self.post_time), ZoneInfo(self.timezone))
 
     def next_post(self, now: datetime) -> datetime:
         local = self.local_now(now)
@@ -56,10 +55,7 @@ class Channel:
 
 def parse_post_time(text: str) -> str:
     """``HH:MM`` (24-hour; ``9:5``, ``09.05`` and ``9am``-style forms are refused with the right form)."""
-    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", text or "")
-    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-        raise ValueError(f"{text!r} is not a time: use 24-hour HH:MM, for example 09:00 or 17:30.")
-    return f"{int(m.group(1)):02d}:{m.group(2)}"
+    return format_hhmm(parse_hhmm(text))
 
 
 @lru_cache(maxsize=1)

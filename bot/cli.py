@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot import console
+from bot.clock import today_in
 from bot.config import Settings, load_settings
 from bot.errors import NetworkUnavailable, PaperboyError
 from bot.models import arxiv_id_from, parse_day
-from bot.pipeline import SOURCES, Fetcher, import_paths, today_in
+from bot.pipeline import SOURCES, Fetcher, import_paths
 from bot.render import render_digest
 from bot.search import SearchError, build_search, empty_message, tag_table
 from bot.store import Store

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.clock import format_hhmm, parse_hhmm
 from bot.errors import ConfigError
 
 DEFAULT_CONFIG_PATHS = (Path("paperboy.toml"), Path("config.toml"))
@@ -116,10 +117,10 @@ def _fill(obj: object, table: object, prefix: str) -> None:
 
 def check_time(value: str, key: str) -> str:
     """``HH:MM`` 24-hour time, or a ConfigError naming the key."""
-    parts = value.split(":")
-    if len(parts) == 2 and all(p.isdigit() for p in parts) and int(parts[0]) < 24 and int(parts[1]) < 60:
-        return f"{int(parts[0]):02d}:{int(parts[1]):02d}"
-    raise ConfigError(f"Config key '{key}' should be a time like 06:30, not {value!r}.")
+    try:
+        return format_hhmm(parse_hhmm(value))
+    except ValueError:
+        raise ConfigError(f"Config key '{key}' should be a 24-hour time like 06:30, not {value!r}.") from None
 
 
 def check_timezone(value: str, key: str) -> str:

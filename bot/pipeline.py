@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import aiohttp
 
@@ -28,11 +27,6 @@ from bot.tagging import Tagger, tag_missing
 log = logging.getLogger(__name__)
 
 SOURCES = ("hf", "arxiv")
-
-
-def today_in(tz: str) -> date:
-    """Today's date where the bot's configured time zone says it is."""
-    return datetime.now(ZoneInfo(tz)).date()
 
 
 LEARN_FROM = 5000  # most recent digest-tagged papers the tagger learns from: ~1 s of work, plenty of signal

@@ -20,9 +20,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from bot.channels import Channel, Channels
+from bot.clock import today_in
 from bot.config import Settings
 from bot.delivery import Deliverer, Outcome
-from bot.pipeline import today_in
 from bot.store import Store
 
 log = logging.getLogger(__name__)

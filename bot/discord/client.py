@@ -15,11 +15,12 @@ from datetime import date
 import discord
 from discord.ext import commands
 
+from bot.clock import today_in
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.discord.sender import DiscordSender
 from bot.errors import PaperboyError
-from bot.pipeline import Fetcher, FetchResult, today_in
+from bot.pipeline import Fetcher, FetchResult
 from bot.scheduler import DigestScheduler
 from bot.search import TagCounts
 from bot.store import Store

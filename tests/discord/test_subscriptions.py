@@ -11,8 +11,8 @@ from collections import Counter
 import pytest
 
 from bot.channels import Channels
+from bot.clock import today_in
 from bot.models import Paper
-from bot.pipeline import today_in
 from bot.render import validate_message
 from bot.store import Store
 from bot.subscriptions import Subscriptions
