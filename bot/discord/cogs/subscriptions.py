@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.tree import PrivateView
 from bot.subscriptions import Subscriptions
 from bot.taxonomy import UnknownTagError
 
@@ -34,7 +35,7 @@ def describe(subs: Subscriptions, user_id: int) -> str:
     return text
 
 
-class Unfollow(discord.ui.View):
+class Unfollow(PrivateView):
     """A select of the person's tags: picking some unsubscribes them; only its owner can use it."""
 
     def __init__(self, subs: Subscriptions, user_id: int) -> None:
