@@ -103,9 +103,13 @@ def token_from_env() -> str | None:
 
 
 def redact(text: str) -> str:
-    """``text`` with the token (as set, and as used after stripping) replaced: the last line of defence."""
+    """``text`` with the token (as set, as used after stripping, and each piece of it) replaced.
+
+    The last line of defence, for output that could hold it by accident (a config dump, a log line).
+    """
     raw = os.environ.get("DISCORD_TOKEN", "")
-    for secret in sorted({raw, raw.strip()}, key=len, reverse=True):
+    # The pieces too: a token refused for holding a line break is still a token the user meant to keep secret.
+    for secret in sorted({raw, raw.strip(), *raw.split()}, key=len, reverse=True):
         if len(secret) >= 8:  # a one-letter "token" would blank out every such letter in the text
             text = text.replace(secret, "[token]")
     return text

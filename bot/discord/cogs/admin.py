@@ -16,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.channels import Channel, Channels
+from bot.clock import today_in
 from bot.discord.tree import reply_privately
 from bot.models import parse_day
 from bot.subscriptions import Subscriptions
@@ -138,7 +139,7 @@ class Admin(commands.Cog):
         if ch is None:
             await self._reply(interaction, f"<#{cid}> has no digest yet: use /digest setup first.")
             return
-        local_today = ch.local_now(self.bot.digests.now()).date()
+        local_today = today_in(ch.timezone, self.bot.clock)
         try:
             day = parse_day(date, local_today) if date else self.bot.digests.channel_day(ch)
         except ValueError as exc:
