@@ -46,6 +46,7 @@ def extensions() -> list[str]:
     return sorted(f"{cogs.__name__}.{m.name}" for m in pkgutil.iter_modules(cogs.__path__)
                   if not m.name.startswith("_") and not m.ispkg)
 
+
 #: View Channel, Send Messages, Embed Links, Read Message History, Create Public Threads, Send in Threads.
 PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, embed_links=True,
                                   read_message_history=True, create_public_threads=True,

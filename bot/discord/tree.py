@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import weakref
 
 import discord
 from discord import app_commands
@@ -84,8 +85,32 @@ class PaperboyTree(app_commands.CommandTree):
         await report_error(interaction, error)
 
 
+class LiveViews:
+    """The views a cog has sent that are still waiting for clicks; the cog stops them when it unloads, so no
+    view's timeout task outlives the bot (weak references: a view that finished is simply gone)."""
+
+    def __init__(self) -> None:
+        self._views: weakref.WeakSet[discord.ui.View] = weakref.WeakSet()
+
+    def add(self, view: discord.ui.View) -> None:
+        self._views.add(view)
+
+    def stop_all(self) -> None:
+        for view in list(self._views):
+            view.stop()
+
+    def __len__(self) -> int:
+        return sum(not v.is_finished() for v in self._views)
+
+
 class PrivateView(discord.ui.View):
-    """A view whose callback errors get the same one-sentence treatment as commands (not "interaction failed")."""
+    """A view whose callback errors get the same one-sentence treatment as commands (not "interaction failed"),
+    registered with its cog's :class:`LiveViews` so unloading the cog stops it."""
+
+    def __init__(self, live: LiveViews, *, timeout: float | None = 300.0) -> None:
+        super().__init__(timeout=timeout)
+        self.live = live
+        live.add(self)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
         await report_error(interaction, error)

@@ -150,3 +150,14 @@ async def test_close_after_the_catch_up_finished_is_clean(seeded, fake_discord):
         await task
     assert not task.cancelled() and task.exception() is None
     assert sorted(arxiv_ids(fake_discord.messages_in(cid))) == sorted(p.arxiv_id for p in seed_papers)
+
+
+async def test_close_stops_the_buttons_still_listening(seeded, fake_discord):
+    async with started(seeded, fake_discord) as bot:
+        papers, subscriptions = bot.get_cog("Papers"), bot.get_cog("Subscriptions")
+        first = await answer(fake_discord, "papers", {"date": "2025-01-24"})  # 8 papers: two pages, buttons
+        assert "Page 1/2" in first["content"]
+        await answer(fake_discord, "subscribe", {"tag": "Audio"})
+        await answer(fake_discord, "subscriptions", {})  # the Unfollow menu
+        assert (len(papers.views), len(subscriptions.views)) == (1, 1)
+    assert (len(papers.views), len(subscriptions.views)) == (0, 0)  # stopped: no timeout task outlives the bot

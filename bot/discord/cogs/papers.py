@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.tree import PrivateView
+from bot.discord.tree import LiveViews, PrivateView
 from bot.models import arxiv_id_from
 from bot.render import paper_embed, render_papers_page
 from bot.search import (
@@ -51,8 +51,9 @@ def to_discord(message: dict) -> dict:
 class Pager(PrivateView):
     """Previous/Next over one search's results; only its author can page; buttons die on timeout."""
 
-    def __init__(self, results: Results, heading: str, owner_id: int, *, timeout: float = 300.0) -> None:
-        super().__init__(timeout=timeout)
+    def __init__(self, results: Results, heading: str, owner_id: int, live: LiveViews, *,
+                 timeout: float = 300.0) -> None:
+        super().__init__(live, timeout=timeout)
         self.results = results
         self.heading = heading
         self.owner_id = owner_id
@@ -106,6 +107,11 @@ class Papers(commands.Cog):
         self.tag_counts = bot.tag_counts
         #: Seconds the Previous/Next buttons stay alive.
         self.page_timeout = 300.0
+        #: Pagers still listening; stopped (their timeout tasks cancelled) when the cog unloads.
+        self.views = LiveViews()
+
+    async def cog_unload(self) -> None:
+        self.views.stop_all()
 
     @app_commands.command(name="papers", description="Find papers by tag, day, range or words")
     @app_commands.describe(tag="A Hugging Face task tag", date="YYYY-MM-DD, today or yesterday",
@@ -131,7 +137,7 @@ class Papers(commands.Cog):
             await interaction.response.send_message(empty_message(self.bot.store, search), ephemeral=True,
                                                     allowed_mentions=NONE)
             return
-        pager = Pager(results, search.heading, interaction.user.id, timeout=self.page_timeout)
+        pager = Pager(results, search.heading, interaction.user.id, self.views, timeout=self.page_timeout)
         kwargs = to_discord(pager.render())
         if results.pages() > 1:
             await interaction.response.send_message(**kwargs, view=pager, ephemeral=private, allowed_mentions=NONE)
