@@ -10,14 +10,13 @@ import argparse
 import asyncio
 import json
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from datetime import date
 
 from bot import console
 from bot.clock import today_in
-from bot.config import Settings, load_settings
+from bot.config import Settings, load_settings, redact
 from bot.errors import NetworkUnavailable, PaperboyError
 from bot.models import arxiv_id_from, parse_day
 from bot.pipeline import SOURCES, Fetcher, import_paths
@@ -284,7 +283,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
-    _print_json(settings.redacted())
+    """The settings in force; the token only as set/not set, and redacted even if pasted into another key."""
+    sys.stdout.write(redact(json.dumps(settings.redacted(), ensure_ascii=False, indent=2)) + "\n")
     return EXIT_OK
 
 
@@ -294,11 +294,6 @@ COMMANDS = {
     "fetch": lambda a, s: asyncio.run(_fetch(s, a.date or today_in(s.timezone).isoformat(), a.source)),
     "backfill": lambda a, s: asyncio.run(_backfill(s, a)),
 }
-
-
-def _redact(text: str) -> str:
-    token = os.environ.get("DISCORD_TOKEN")
-    return text.replace(token, "[token]") if token else text
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -311,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _resolve_days(args, settings)
         return COMMANDS[args.command](args, settings)
     except PaperboyError as exc:
-        print(f"paperboy: {_redact(str(exc))}", file=sys.stderr)
+        print(f"paperboy: {redact(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("paperboy: interrupted; what was stored so far is kept.", file=sys.stderr)

@@ -1,12 +1,16 @@
 """Settings from a TOML file plus the environment, validated once with errors that name the bad key.
 
 The Discord token is read from ``DISCORD_TOKEN`` only: it never lives in a file we could commit, and
-:meth:`Settings.redacted` is the only form of the settings that is ever printed or logged.
+:meth:`Settings.redacted` is the only form of the settings that is ever printed or logged. Error
+messages quote a config value only when it cannot be a token (:func:`shown`): people paste tokens
+into the wrong place, and an error message is exactly what they then copy into a bug report.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -66,15 +70,82 @@ class Settings:
 
     @property
     def discord_token(self) -> str | None:
-        """Read at use, from the environment only, so it is never stored on the settings object."""
-        token = os.environ.get("DISCORD_TOKEN", "").strip()
-        return token or None
+        """Read at use, from the environment only, so it is never stored on the settings object.
+
+        Raises :class:`ConfigError` (without the value) for a token no Discord token can be.
+        """
+        return token_from_env()
 
     def redacted(self) -> dict:
-        """The settings as a dict safe to print: no token, just whether one is set."""
+        """The settings as a dict safe to print: no token, just whether one is set (and usable)."""
         d = asdict(self)
-        d["discord"]["token"] = "set (hidden)" if self.discord_token else "not set"
+        try:
+            d["discord"]["token"] = "set (hidden)" if self.discord_token else "not set"
+        except ConfigError:
+            d["discord"]["token"] = "set but unusable: it has spaces, line breaks or other characters (hidden)"
         return d
+
+
+#: What a Discord token is made of: base64url segments joined by dots. Anything else (a line break from
+#: a copied file, a space, a control or non-ASCII character) would only fail later, deep in aiohttp.
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9_.\-]+")
+
+
+def token_from_env() -> str | None:
+    """``DISCORD_TOKEN`` without surrounding whitespace, None when unset; one sentence when malformed."""
+    token = os.environ.get("DISCORD_TOKEN", "").strip()
+    if not token:
+        return None
+    if not _TOKEN_CHARS.fullmatch(token):
+        raise ConfigError("DISCORD_TOKEN holds spaces, line breaks or other characters a Discord token never "
+                          "has; copy the token again from the developer portal (Bot → Reset Token).")
+    return token
+
+
+def redact(text: str) -> str:
+    """``text`` with the token (as set, as used after stripping, and each piece of it) replaced.
+
+    The last line of defence, for output that could hold it by accident (a config dump, a log line).
+    """
+    raw = os.environ.get("DISCORD_TOKEN", "")
+    # The pieces too: a token refused for holding a line break is still a token the user meant to keep secret.
+    for secret in sorted({raw, raw.strip(), *raw.split()}, key=len, reverse=True):
+        if len(secret) >= 8:  # a one-letter "token" would blank out every such letter in the text
+            text = text.replace(secret, "[token]")
+    return text
+
+
+class RedactToken(logging.Filter):
+    """A handler filter that takes the token out of every record (message, arguments and traceback)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+#: A run of token characters this long could be (part of) a token; such values are never quoted back.
+_SECRET_LOOKING = re.compile(r"[A-Za-z0-9_\-]{20,}")
+
+
+def shown(value: object) -> str:
+    """``value`` quoted for an error message, or a placeholder when it could be a secret or garble a terminal.
+
+    Real mistakes (``"25:00"``, ``"Europe/Berln"``, ``"chatty"``) stay readable; a pasted token
+    (segments of 24+ base64 characters) or anything long, multi-line or with control characters is not
+    repeated.
+    """
+    return repr(value) if _safe_to_show(str(value)) else "the value given (not repeated here in case it is a secret)"
+
+
+def _safe_to_show(text: str) -> bool:
+    return len(text) <= 40 and text.isprintable() and not _SECRET_LOOKING.search(text)
 
 
 _SECTIONS = {"huggingface": ("hf", HFSettings), "arxiv": ("arxiv", ArxivSettings),
@@ -95,24 +166,46 @@ def _coerce(key: str, value: object, default: object) -> object:
     else:
         ok = isinstance(value, str)
     if not ok:
-        kind = type(default).__name__.replace("str", "text").replace("float", "number").replace("int", "whole number")
-        raise ConfigError(f"Config key '{key}' should be a {kind}, not {value!r}.")
+        # The kind of value found is named, never the value itself: it could be a token pasted in the wrong key.
+        raise ConfigError(f"Config key '{key}' should be {_kind(default)}, not {_kind(value)}.")
     return value
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a whole number" if isinstance(value, int) else "a number"
+    if isinstance(value, list):
+        return "a list of text values" if all(isinstance(v, str) for v in value) else "a list holding other values"
+    if isinstance(value, dict):
+        return "a table"
+    return "text" if isinstance(value, str) else f"a TOML {type(value).__name__}"
 
 
 def _fill(obj: object, table: object, prefix: str) -> None:
     if not isinstance(table, dict):
         # The value itself is not echoed: it could be a token pasted in the wrong place.
         raise ConfigError(f"Config section '{prefix.rstrip('.')}' should be a table like [{prefix.rstrip('.')}], "
-                          f"not a {type(table).__name__}.")
+                          f"not {_kind(table)}.")
     for key, value in table.items():
         full = f"{prefix}{key}"
-        if key == "token":
-            raise ConfigError(f"Config key '{full}' is not allowed: put the bot token in the DISCORD_TOKEN "
-                              "environment variable, never in a file.")
+        _refuse_token_key(full)
         if key not in obj.__dataclass_fields__ or key == "source_file":  # type: ignore[attr-defined]
-            raise ConfigError(f"Unknown config key '{full}'; see config.example.toml for the keys there are.")
+            raise ConfigError(f"Unknown config key {_key(full)}; see config.example.toml for the keys there are.")
         setattr(obj, key, _coerce(full, value, getattr(obj, key)))
+
+
+def _refuse_token_key(full: str) -> None:
+    """``token =`` anywhere (top level, any section, ``bot_token``, ``DISCORD_TOKEN``) gets the one refusal."""
+    if "token" in full.rsplit(".", 1)[-1].casefold():
+        raise ConfigError(f"Config key {_key(full)} is not allowed: put the bot token in the DISCORD_TOKEN "
+                          "environment variable, never in a file.")
+
+
+def _key(full: str) -> str:
+    """A key's name quoted; a key is a name we chose, but a pasted token can land there too."""
+    return f"'{full}'" if _safe_to_show(full) else "(a key that looks like a secret; not repeated)"
 
 
 def check_time(value: str, key: str) -> str:
@@ -120,14 +213,14 @@ def check_time(value: str, key: str) -> str:
     try:
         return format_hhmm(parse_hhmm(value))
     except ValueError:
-        raise ConfigError(f"Config key '{key}' should be a 24-hour time like 06:30, not {value!r}.") from None
+        raise ConfigError(f"Config key '{key}' should be a 24-hour time like 06:30, not {shown(value)}.") from None
 
 
 def check_timezone(value: str, key: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"Config key '{key}' names an unknown time zone {value!r} "
+        raise ConfigError(f"Config key '{key}' names an unknown time zone, {shown(value)} "
                           "(use a name like Europe/Berlin or UTC).") from None
     return value
 
@@ -149,6 +242,8 @@ def load_settings(path: str | Path | None = None, *, db: str | None = None) -> S
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"Config file {p} is not valid TOML: {exc}.") from None
         settings.source_file = str(p)
+        for name in data:
+            _refuse_token_key(name)  # a top-level `token = "…"` is the token refusal, not "unknown section"
         _fill(settings, data.get("paperboy", {}), "paperboy.")
         for name, table in data.items():
             if name == "paperboy":
@@ -157,14 +252,15 @@ def load_settings(path: str | Path | None = None, *, db: str | None = None) -> S
                 if not isinstance(table, dict):
                     raise ConfigError("Config section 'sources' should hold [sources.huggingface] / [sources.arxiv].")
                 for sub, subtable in table.items():
+                    _refuse_token_key(f"sources.{sub}")
                     if sub not in ("huggingface", "arxiv"):
-                        raise ConfigError(f"Unknown config section 'sources.{sub}'.")
+                        raise ConfigError(f"Unknown config section {_key(f'sources.{sub}')}.")
                     attr, _ = _SECTIONS[sub]
                     _fill(getattr(settings, attr), subtable, f"sources.{sub}.")
             elif name in ("schedule", "discord"):
                 _fill(getattr(settings, name), table, f"{name}.")
             else:
-                raise ConfigError(f"Unknown config section '{name}'; see config.example.toml.")
+                raise ConfigError(f"Unknown config section {_key(name)}; see config.example.toml.")
     env = os.environ
     if env.get("PAPERBOY_DB"):
         settings.database = env["PAPERBOY_DB"]
@@ -183,7 +279,7 @@ def load_settings(path: str | Path | None = None, *, db: str | None = None) -> S
     settings.log_level = settings.log_level.upper()
     if settings.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise ConfigError(f"Config key 'paperboy.log_level' should be DEBUG, INFO, WARNING or ERROR, "
-                          f"not {settings.log_level!r}.")
+                          f"not {shown(settings.log_level)}.")
     if not 1 <= settings.discord.dm_daily_cap <= 10:
         raise ConfigError("Config key 'discord.dm_daily_cap' must be between 1 and 10 (one DM holds 10 papers).")
     if settings.hf.retries < 0 or settings.arxiv.retries < 0:

@@ -85,8 +85,10 @@ def parse_day(text: str, today: date | None = None) -> str:
     """A day as ``YYYY-MM-DD`` from ``YYYY-MM-DD``, ``today`` or ``yesterday``; ValueError otherwise."""
     from datetime import timedelta
 
+    from bot.clock import today_in
+
     t = (text or "").strip().lower()
-    base = today or date.today()
+    base = today or today_in("UTC")  # callers pass their zone's today; UTC (Hugging Face's day), never the host's
     if t == "today":
         return base.isoformat()
     if t == "yesterday":

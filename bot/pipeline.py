@@ -15,6 +15,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bot.clock import today_in
 from bot.config import Settings
 from bot.errors import PaperboyError
 from bot.models import Paper
@@ -154,7 +155,7 @@ class Fetcher:
             tagger = tagger or await self.tagger(store)
         stats = store_papers(store, papers, tagger)
         # An empty recent day may still fill up; an empty day older than two days is settled.
-        if papers or date.fromisoformat(day) <= date.today() - timedelta(days=2):
+        if papers or date.fromisoformat(day) <= today_in("UTC") - timedelta(days=2):  # HF days are UTC
             store.record_fetch(day, source, len(papers))
         log.info("fetched %s from %s: %d papers (%d new)", day, source, len(papers), stats.new)
         return FetchResult(day, source, papers, stats)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.clock import FixedClock
 from bot.config import Settings
 from bot.discord.client import PaperboyBot
 from bot.pipeline import import_paths
@@ -50,17 +51,18 @@ def seeded(settings: Settings, seed_file: Path) -> Settings:
     return settings
 
 
-def at(text: str) -> Callable[[], datetime]:
-    moment = datetime.fromisoformat(text).replace(tzinfo=UTC)
-    return lambda: moment
+def clock_at(text: str) -> FixedClock:
+    """A clock standing at ``text`` (ISO, UTC unless it carries an offset)."""
+    moment = datetime.fromisoformat(text)
+    return FixedClock(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 @contextlib.asynccontextmanager
 async def started(settings: Settings, fake: FakeDiscord, now: str = f"{SEED_DAY}T08:00:00",
                   **kw: object) -> AsyncIterator[PaperboyBot]:
-    """A real PaperboyBot against the fakes, with the scheduler's clock set to ``now`` (UTC)."""
-    bot = PaperboyBot(settings, **kw)
-    bot.digests.now = at(now)
+    """A real PaperboyBot against the fakes, its clock (the bot's and the scheduler's) standing at ``now``."""
+    kw.setdefault("clock", clock_at(now))
+    bot = PaperboyBot(settings, **kw)  # type: ignore[arg-type]
     bot.deliverer.backoff = 0.01
     async with run_bot(bot, fake, timeout=10) as running:
         yield running  # type: ignore[misc]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.channels import Channels
+from bot.config import load_settings
 from tests.discord.conftest import started
 
 pytestmark = pytest.mark.timeout(30)
@@ -66,8 +67,30 @@ async def test_members_without_manage_server_are_refused(seeded, fake_discord):
     async with started(seeded, fake_discord) as bot:
         text, flags = await reply(fake_discord, "digest setup", {"channel": fake_discord.channel_id, "time": "09:00"},
                                   permissions="0")
-        assert flags & EPHEMERAL and "Manage Server" in text
+        assert (text, flags) == ("You need the Manage Server permission for this command.", EPHEMERAL)
         assert Channels(bot.store).get(fake_discord.channel_id) is None
+
+
+async def test_setup_without_time_or_zone_uses_the_configured_defaults_then_keeps_the_channels_own(
+        seeded, fake_discord, tmp_path):
+    # [discord] default_post_time / default_timezone, read from a real config file.
+    config = tmp_path / "paperboy.toml"
+    config.write_text('[discord]\ndefault_post_time = "7:45"\ndefault_timezone = "Asia/Tokyo"\n')
+    settings = load_settings(config, db=seeded.database)
+    settings.hf = seeded.hf
+    first, second = fake_discord.channel_id, fake_discord.add_text_channel(fake_discord.guild_id, "second")
+    async with started(settings, fake_discord) as bot:
+        channels = Channels(bot.store)
+        text, _ = await reply(fake_discord, "digest setup", {"channel": first})
+        assert text.startswith(f"Saved.\n<#{first}> — 07:45 Asia/Tokyo, thread layout, all tags.")
+        assert (channels.get(first).post_time, channels.get(first).timezone) == ("07:45", "Asia/Tokyo")
+        await reply(fake_discord, "digest setup", {"channel": second, "time": "18:00"})
+        assert (channels.get(second).post_time, channels.get(second).timezone) == ("18:00", "Asia/Tokyo")
+        # Re-running setup to change something else keeps the channel's own time and zone.
+        await reply(fake_discord, "digest setup", {"channel": second, "timezone": "Europe/Berlin"})
+        await reply(fake_discord, "digest setup", {"channel": second, "layout": "channel"})
+        ch = channels.get(second)
+        assert (ch.post_time, ch.timezone, ch.layout) == ("18:00", "Europe/Berlin", "channel")
 
 
 async def test_timezone_autocomplete_offers_at_most_25(seeded, fake_discord):

@@ -230,11 +230,11 @@ async def test_a_channel_ahead_of_utc_gets_the_newest_day_it_has_not_had(seeded,
     # channel gets the newest day it has not seen (the seed Friday), not an empty note.
     cid = fake_discord.channel_id
     setup_channel(seeded, cid, fake_discord.guild_id, tz="Pacific/Auckland", layout="channel")
-    async with started(seeded, fake_discord, now="2025-01-24T20:30:00"):
-        await fake_discord.wait_for(lambda: len(arxiv_ids(fake_discord.messages_in(cid))) == 8, timeout=10,
-                                    what="Friday's digest in Auckland on Saturday morning")
-    async with started(seeded, fake_discord, now="2025-01-25T20:30:00"):  # Sunday morning there: nothing new
-        await asyncio.sleep(0.3)
+    async with started(seeded, fake_discord, now="2025-01-24T20:30:00") as bot:
+        await bot.catch_up_task  # Friday's digest in Auckland on Saturday morning
+    assert len(arxiv_ids(fake_discord.messages_in(cid))) == 8
+    async with started(seeded, fake_discord, now="2025-01-25T20:30:00") as bot:  # Sunday morning there
+        await bot.catch_up_task
     last = fake_discord.messages_in(cid)[-1]
     assert "No papers for Sunday 2025-01-26" in last["content"]
 

@@ -16,6 +16,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.channels import Channel, Channels
+from bot.clock import today_in
+from bot.discord.tree import reply_privately
 from bot.models import parse_day
 from bot.subscriptions import Subscriptions
 from bot.taxonomy import ALL_TAGS, UnknownTagError
@@ -56,20 +58,9 @@ class Admin(commands.Cog):
         self.bot = bot
         self.channels = Channels(bot.store)
 
-    async def cog_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError):
-        text = ("You need the Manage Server permission for /digest commands."
-                if isinstance(error, app_commands.MissingPermissions) else "Something went wrong; it was logged.")
-        if not isinstance(error, app_commands.MissingPermissions):
-            log.exception("/digest failed", exc_info=error)
-        await self._reply(interaction, text)
-
     @staticmethod
     async def _reply(interaction: discord.Interaction, text: str) -> None:
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
-        else:
-            await interaction.response.send_message(text, ephemeral=True,
-                                                    allowed_mentions=discord.AllowedMentions.none())
+        await reply_privately(interaction, text)
 
     def _missing_permissions(self, channel: discord.abc.GuildChannel, layout: str) -> list[str]:
         me = channel.guild.me
@@ -80,13 +71,22 @@ class Admin(commands.Cog):
         return [p.replace("_", " ").title() for p in needed if not getattr(perms, p)]
 
     @digest.command(name="setup", description="Post the daily digest in a channel at a local time")
-    @app_commands.describe(channel="Where to post", time="24-hour HH:MM, e.g. 09:00",
-                           timezone="IANA time zone, e.g. Europe/Berlin", tags="Only these tags (comma-separated)",
+    @app_commands.describe(channel="Where to post",
+                           time="24-hour HH:MM, e.g. 09:00 (default: the channel's current time, else the bot's)",
+                           timezone="IANA time zone, e.g. Europe/Berlin (default: the channel's current one, "
+                                    "else the bot's)",
+                           tags="Only these tags (comma-separated)",
                            layout="thread: header + a thread with one message per paper; channel: packed embeds")
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def setup(self, interaction: discord.Interaction, channel: discord.TextChannel, time: str,
-                    timezone: str = "UTC", tags: str | None = None,
+    async def setup(self, interaction: discord.Interaction, channel: discord.TextChannel, time: str | None = None,
+                    timezone: str | None = None, tags: str | None = None,
                     layout: Literal["thread", "channel"] = "thread") -> None:
+        # Omitted time/zone: keep what the channel has (re-running setup to change the layout must not move
+        # the post time), else the operator's [discord] default_post_time / default_timezone.
+        current = self.channels.get(channel.id)
+        defaults = self.bot.settings.discord
+        time = time if time is not None else current.post_time if current else defaults.default_post_time
+        timezone = timezone if timezone is not None else current.timezone if current else defaults.default_timezone
         try:
             saved = self.channels.setup(channel_id=channel.id, guild_id=interaction.guild_id or 0, post_time=time,
                                         timezone=timezone, tags=tags, layout=layout, user_id=interaction.user.id)
@@ -139,7 +139,7 @@ class Admin(commands.Cog):
         if ch is None:
             await self._reply(interaction, f"<#{cid}> has no digest yet: use /digest setup first.")
             return
-        local_today = ch.local_now(self.bot.digests.now()).date()
+        local_today = today_in(ch.timezone, self.bot.clock)
         try:
             day = parse_day(date, local_today) if date else self.bot.digests.channel_day(ch)
         except ValueError as exc:

@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.tree import LiveViews, PrivateView
 from bot.models import arxiv_id_from
 from bot.render import paper_embed, render_papers_page
 from bot.search import (
@@ -47,11 +48,12 @@ def to_discord(message: dict) -> dict:
             "embeds": [discord.Embed.from_dict(e) for e in message.get("embeds", [])]}
 
 
-class Pager(discord.ui.View):
+class Pager(PrivateView):
     """Previous/Next over one search's results; only its author can page; buttons die on timeout."""
 
-    def __init__(self, results: Results, heading: str, owner_id: int, *, timeout: float = 300.0) -> None:
-        super().__init__(timeout=timeout)
+    def __init__(self, results: Results, heading: str, owner_id: int, live: LiveViews, *,
+                 timeout: float = 300.0) -> None:
+        super().__init__(live, timeout=timeout)
         self.results = results
         self.heading = heading
         self.owner_id = owner_id
@@ -105,17 +107,11 @@ class Papers(commands.Cog):
         self.tag_counts = bot.tag_counts
         #: Seconds the Previous/Next buttons stay alive.
         self.page_timeout = 300.0
+        #: Pagers still listening; stopped (their timeout tasks cancelled) when the cog unloads.
+        self.views = LiveViews()
 
-    async def cog_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError):
-        if isinstance(error, app_commands.CommandOnCooldown):
-            text = f"Slow down a little: try again in {error.retry_after:.0f} s."
-        else:
-            log.exception("paper command failed", exc_info=error)
-            text = "Something went wrong; it was logged."
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NONE)
-        else:
-            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NONE)
+    async def cog_unload(self) -> None:
+        self.views.stop_all()
 
     @app_commands.command(name="papers", description="Find papers by tag, day, range or words")
     @app_commands.describe(tag="A Hugging Face task tag", date="YYYY-MM-DD, today or yesterday",
@@ -141,7 +137,7 @@ class Papers(commands.Cog):
             await interaction.response.send_message(empty_message(self.bot.store, search), ephemeral=True,
                                                     allowed_mentions=NONE)
             return
-        pager = Pager(results, search.heading, interaction.user.id, timeout=self.page_timeout)
+        pager = Pager(results, search.heading, interaction.user.id, self.views, timeout=self.page_timeout)
         kwargs = to_discord(pager.render())
         if results.pages() > 1:
             await interaction.response.send_message(**kwargs, view=pager, ephemeral=private, allowed_mentions=NONE)
@@ -184,7 +180,6 @@ class Papers(commands.Cog):
                               colour=0x5865F2)
         embed.set_footer(text=f"Last 7 days = the week up to {newest}, the newest day stored.")
         await interaction.response.send_message(embed=embed, allowed_mentions=NONE)
-
 
 
 async def setup(bot: PaperboyBot) -> None:

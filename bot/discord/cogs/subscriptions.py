@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.tree import LiveViews, PrivateView
 from bot.subscriptions import Subscriptions
 from bot.taxonomy import UnknownTagError
 
@@ -34,11 +35,11 @@ def describe(subs: Subscriptions, user_id: int) -> str:
     return text
 
 
-class Unfollow(discord.ui.View):
+class Unfollow(PrivateView):
     """A select of the person's tags: picking some unsubscribes them; only its owner can use it."""
 
-    def __init__(self, subs: Subscriptions, user_id: int) -> None:
-        super().__init__(timeout=300)
+    def __init__(self, subs: Subscriptions, user_id: int, live: LiveViews) -> None:
+        super().__init__(live, timeout=300)
         self.subs = subs
         self.user_id = user_id
         tags = subs.tags_of(user_id)[:25]
@@ -53,7 +54,7 @@ class Unfollow(discord.ui.View):
         for tag in select.values:
             self.subs.unsubscribe(self.user_id, tag)
         remaining = self.subs.tags_of(self.user_id)
-        view = Unfollow(self.subs, self.user_id) if remaining else None
+        view = Unfollow(self.subs, self.user_id, self.live) if remaining else None
         await interaction.response.edit_message(content=f"Stopped following {', '.join(select.values)}.\n"
                                                 + describe(self.subs, self.user_id), view=view)
 
@@ -63,6 +64,11 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
         self.bot = bot
         self.subs = Subscriptions(bot.store)
         self.tag_counts = bot.tag_counts
+        #: Unfollow menus still open; stopped when the cog unloads.
+        self.views = LiveViews()
+
+    async def cog_unload(self) -> None:
+        self.views.stop_all()
 
     @staticmethod
     async def _say(interaction: discord.Interaction, text: str, **kw: object) -> None:
@@ -100,7 +106,7 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
     @app_commands.command(name="subscriptions", description="The tags you follow, with a way to remove them")
     async def subscriptions(self, interaction: discord.Interaction) -> None:
         uid = interaction.user.id
-        view = Unfollow(self.subs, uid) if self.subs.tags_of(uid) else discord.utils.MISSING
+        view = Unfollow(self.subs, uid, self.views) if self.subs.tags_of(uid) else discord.utils.MISSING
         await self._say(interaction, describe(self.subs, uid), view=view)
 
 

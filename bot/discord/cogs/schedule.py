@@ -1,0 +1,49 @@
+"""The bot's background work as a cog: the scheduler's jobs and the catch-up after start.
+
+No commands. It exists so the work has one owner with one life cycle (the RoboDanny pattern):
+``cog_load`` starts the scheduler and the catch-up task, ``cog_unload`` cancels and awaits them.
+``commands.Bot.close`` unloads every extension first, so closing the bot (SIGTERM, tests) never
+leaves a catch-up running against a closed store or HTTP session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from discord.ext import commands
+
+if TYPE_CHECKING:
+    from bot.discord.client import PaperboyBot
+
+log = logging.getLogger(__name__)
+
+
+class Schedule(commands.Cog):
+    def __init__(self, bot: PaperboyBot) -> None:
+        self.bot = bot
+        #: Delivers what was due while the bot was down, once the gateway is ready (first READY only).
+        self.catch_up_task: asyncio.Task | None = None
+
+    async def cog_load(self) -> None:
+        self.bot.digests.start()
+        self.catch_up_task = asyncio.create_task(self._catch_up_once_ready(), name="paperboy catch-up")
+
+    async def cog_unload(self) -> None:
+        task = self.catch_up_task
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait([task])  # let it unwind; wait() does not re-raise its CancelledError
+        self.bot.digests.shutdown()  # also cancels any job coroutine still running
+
+    async def _catch_up_once_ready(self) -> None:
+        await self.bot.wait_until_ready()
+        try:
+            await self.bot.digests.catch_up()
+        except Exception:
+            log.exception("catch-up after start failed; the regular schedule goes on")
+
+
+async def setup(bot: PaperboyBot) -> None:
+    await bot.add_cog(Schedule(bot))
