@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.clock import FixedClock
 from bot.config import Settings
 from bot.discord.client import PaperboyBot
 from bot.pipeline import import_paths
@@ -28,7 +29,9 @@ async def fake_hf() -> AsyncIterator[FakeHF]:
 
 @pytest.fixture
 async def fake_discord() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as fake:
+    """The fake Discord on a fixed clock (the seed day, 08:00 UTC) that ``started`` gives the bot too, so
+    Discord's snowflakes and the bot's "now" agree, and no test reads the host's date."""
+    async with FakeDiscord(clock=FixedClock(datetime.fromisoformat(f"{SEED_DAY}T08:00:00+00:00"))) as fake:
         yield fake
 
 
@@ -50,17 +53,20 @@ def seeded(settings: Settings, seed_file: Path) -> Settings:
     return settings
 
 
-def at(text: str) -> Callable[[], datetime]:
-    moment = datetime.fromisoformat(text).replace(tzinfo=UTC)
-    return lambda: moment
-
-
 @contextlib.asynccontextmanager
-async def started(settings: Settings, fake: FakeDiscord, now: str = f"{SEED_DAY}T08:00:00",
+async def started(settings: Settings, fake: FakeDiscord, now: str | None = None,
                   **kw: object) -> AsyncIterator[PaperboyBot]:
-    """A real PaperboyBot against the fakes, with the scheduler's clock set to ``now`` (UTC)."""
+    """A real PaperboyBot against the fakes, on the fake's clock when it has a fixed one (else its own).
+
+    ``now`` (UTC, ``YYYY-MM-DDTHH:MM:SS``) sets that clock first; without it the clock keeps its time
+    (the seed day, 08:00, unless a test moved it). Scheduler, delivery and fetch all read this clock.
+    """
+    clock = fake.clock if isinstance(fake.clock, FixedClock) else FixedClock(
+        datetime.fromisoformat(f"{SEED_DAY}T08:00:00+00:00"))
+    if now is not None:
+        clock.set(datetime.fromisoformat(now).replace(tzinfo=UTC))
     bot = PaperboyBot(settings, **kw)
-    bot.digests.now = at(now)
+    bot.digests.clock = bot.deliverer.clock = bot.fetcher.clock = clock
     bot.deliverer.backoff = 0.01
     async with run_bot(bot, fake, timeout=10) as running:
         yield running  # type: ignore[misc]
