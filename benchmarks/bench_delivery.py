@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.channels import Channels  # noqa: E402
+from bot.clock import FixedClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.discord.client import PaperboyBot  # noqa: E402
 from bot.render import LIMITS, embed_chars, paper_embed  # noqa: E402
@@ -59,7 +60,7 @@ async def run(args: argparse.Namespace) -> dict:
                     Channels(store).setup(channel_id=cid, guild_id=fake.guild_id, post_time="00:00",
                                           timezone="UTC", layout=args.layout)
             bot = PaperboyBot(settings, sync_commands=False)
-            bot.digests.now = lambda: datetime.fromisoformat(f"{DAY}T12:00:00+00:00")
+            bot.digests.clock = bot.deliverer.clock = FixedClock(datetime.fromisoformat(f"{DAY}T12:00:00+00:00"))
             async with run_bot(bot, fake, timeout=20):
                 # on_ready starts the catch-up: every channel's post time has passed today.
                 requests_before = len(fake.requests)

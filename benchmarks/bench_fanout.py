@@ -45,6 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.clock import FixedClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.discord.client import PaperboyBot  # noqa: E402
 from bot.models import Paper  # noqa: E402
@@ -261,7 +262,7 @@ async def run(args: argparse.Namespace) -> dict:
         after1 = Counter(1 for _ in due1)
         after2 = Counter((uid in due1) + (uid in due2) for uid in due1 | due2)
         bot = PaperboyBot(settings, sync_commands=False)
-        bot.digests.now = lambda: datetime.fromisoformat(f"{DAY}T12:00:00+00:00")
+        bot.digests.clock = bot.deliverer.clock = FixedClock(datetime.fromisoformat(f"{DAY}T12:00:00+00:00"))
         async with run_bot(bot, fake, timeout=30):  # type: ignore[arg-type]
             await bot._catch_up_task  # nothing to catch up; let it finish before measuring
             results["rss_at_start_mb"] = rss_mb()[0]

@@ -1,9 +1,12 @@
 """Posting a day's digest to a channel exactly once, whatever fails: the delivery ledger.
 
-Every message the bot intends to send is written to ``deliveries`` (with its exact payload) before
-anything is sent, then marked with its Discord message id after. A restart re-reads the plan and
-continues after the last sent message; a message caught mid-send (status ``sending``) is looked up
-in the channel before it is sent again, and every send carries a nonce Discord itself de-duplicates.
+Every message the bot intends to send is written to ``deliveries`` (with its exact payload and the
+ids of the papers it carries) before anything is sent, then marked with its Discord message id after.
+A restart re-reads the plan and continues after the last sent message. Just before a send the row
+records a snowflake for "now, less the clock skew we allow" (``sent_after``); a message caught
+mid-send (status ``sending``) is looked for in the channel's history *after* that snowflake, page by
+page, until past the send — so it is found however many messages came after it — and only sent again
+if it is not there. Retries within a few minutes also carry a nonce Discord itself de-duplicates.
 
 The Discord side is a :class:`Sender`: the bot implements it over discord.py, tests over the fake.
 A 403 or 404 disables the channel with its reason (a broken channel must not be retried forever:
@@ -17,16 +20,38 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Protocol, TypeVar
 
 from bot.channels import Channel, Channels
-from bot.render import escape_markdown, mention_message, neutralize_mentions, render_digest, thread_name
-from bot.store import Store, now_iso
+from bot.clock import SYSTEM_CLOCK, Clock
+from bot.render import escape_markdown, mention_message, neutralize_mentions, render_digest_with_ids, thread_name
+from bot.store import Store
 from bot.subscriptions import Subscriptions, plan_dm, role_mention_plan
 
 log = logging.getLogger(__name__)
+
+DISCORD_EPOCH_MS = 1420070400000
+#: How far our clock may be off Discord's (NTP keeps real hosts within a second or two).
+CLOCK_SKEW = timedelta(minutes=2)
+#: A message Discord creates for a send was created within this time after the send began (discord.py
+#: waits out rate limits and retries 5xx inside one send, so this is minutes, not seconds).
+SEND_WINDOW = timedelta(minutes=15)
+#: History requests one lookup may make (100 messages each): the bound on a lookup's cost.
+LOOKUP_PAGES = 10
+PAGE_SIZE = 100
+
+
+def snowflake_at(moment: datetime) -> int:
+    """The smallest Discord snowflake of ``moment`` (ids sort by creation time)."""
+    return max(0, int(moment.timestamp() * 1000) - DISCORD_EPOCH_MS) << 22
+
+
+def snowflake_time(snowflake: int) -> datetime:
+    return datetime.fromtimestamp(((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000, UTC)
 
 
 class SendError(Exception):
@@ -51,8 +76,9 @@ class Sender(Protocol):
     async def create_thread(self, channel_id: str, message_id: str, name: str) -> str:
         """Start a public thread under a message; returns the thread's id."""
 
-    async def recent_messages(self, channel_id: str, limit: int = 20) -> list[dict]:
-        """The channel's latest messages by the bot: ``{"id", "content", "embeds"}`` dicts, newest first."""
+    async def messages_after(self, channel_id: str, after: str, limit: int = PAGE_SIZE) -> list[dict]:
+        """One history request: the ``limit`` oldest messages newer than the snowflake ``after``, oldest
+        first, as ``{"id", "mine", "content", "embeds", "nonce"}`` dicts (``mine``: sent by this bot)."""
 
     async def notify_admin(self, user_id: str, text: str) -> None:
         """Tell the admin who set up a channel that something needs them (DM; may fail silently)."""
@@ -61,11 +87,35 @@ class Sender(Protocol):
         """The id of the DM channel with a user (opening it if needed)."""
 
 
+class OutcomeKind(StrEnum):
+    """How one delivery call ended. Every table keyed by it must cover it all (see :func:`exhaustive`)."""
+
+    DELIVERED = "delivered"  # everything planned is in Discord now (``sent`` of it by this call)
+    ALREADY = "already"  # everything was, before this call
+    SKIPPED = "skipped"  # not set up, paused, disabled earlier, or nothing matched (DMs)
+    DISABLED = "disabled"  # a 403/404 just disabled the channel; the admin was told
+    THREAD_GONE = "thread_gone"  # the day's thread was deleted or locked: the rest of that day is lost
+    RETRY_LATER = "retry_later"  # Discord trouble: paused, tried again later
+    DM_CLOSED = "dm_closed"  # the subscriber does not accept DMs (not retried that day)
+
+
+T = TypeVar("T")
+
+
+def exhaustive(table: Mapping[OutcomeKind, T], what: str) -> Mapping[OutcomeKind, T]:
+    """``table`` if it has an entry for every :class:`OutcomeKind`; raises at import time otherwise, so a
+    new outcome cannot reach a user as a ``KeyError``."""
+    missing = [k.value for k in OutcomeKind if k not in table]
+    if missing:
+        raise TypeError(f"{what} has no entry for {', '.join(missing)}")
+    return table
+
+
 @dataclass(slots=True)
 class Outcome:
     channel_id: str
     day: str
-    status: str  # "delivered", "already", "skipped", "disabled", "retry_later"
+    status: OutcomeKind
     sent: int = 0
     detail: str = ""
 
@@ -80,6 +130,8 @@ def nonce_for(target: str, day: str, seq: int) -> str:
 
 
 def _fingerprint(message: dict) -> tuple:
+    """What identifies a planned message in the channel: Discord keeps no nonce, but content, titles and
+    footers (each paper's footer names it) are unique to one message of one day's plan."""
     embeds = message.get("embeds") or []
     return (message.get("content") or "", tuple((e.get("title"), (e.get("footer") or {}).get("text")) for e in embeds))
 
@@ -87,8 +139,13 @@ def _fingerprint(message: dict) -> tuple:
 class Ledger:
     """Rows of ``deliveries`` for one (target, day): the plan, and how far it got."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Clock = SYSTEM_CLOCK) -> None:
         self.db = store.db
+        self.clock = clock
+
+    def stamp(self) -> str:
+        """Now, as the ledger writes times (UTC, seconds)."""
+        return self.clock.now().isoformat(timespec="seconds")
 
     def rows(self, target: str, day: str) -> list[dict]:
         return list(self.db.query(
@@ -98,31 +155,32 @@ class Ledger:
         """Write the whole plan before the first send; a plan already there wins (restarts reuse it)."""
         with self.db.atomic():
             if not self.rows(target, day):
-                now = now_iso()
-                for seq, item in enumerate(plan):
-                    self.db["deliveries"].insert({
-                        "target": target, "day": day, "seq": seq, "kind": item["kind"],
-                        "paper_ids": json.dumps(item["paper_ids"]), "payload": json.dumps(item["payload"]),
-                        "status": "pending", "created_at": now,
-                    })
+                self._insert(target, day, plan, 0)
         return self.rows(target, day)
 
     def append_plan(self, target: str, day: str, plan: list[dict]) -> list[dict]:
         """Add rows after the existing ones (a day's short note followed by the papers that came later)."""
         with self.db.atomic():
-            start = len(self.rows(target, day))
-            now = now_iso()
-            for seq, item in enumerate(plan, start):
-                self.db["deliveries"].insert({
-                    "target": target, "day": day, "seq": seq, "kind": item["kind"],
-                    "paper_ids": json.dumps(item["paper_ids"]), "payload": json.dumps(item["payload"]),
-                    "status": "pending", "created_at": now,
-                })
+            self._insert(target, day, plan, len(self.rows(target, day)))
         return self.rows(target, day)
+
+    def _insert(self, target: str, day: str, plan: list[dict], start: int) -> None:
+        now = self.stamp()
+        for seq, item in enumerate(plan, start):
+            self.db["deliveries"].insert({
+                "target": target, "day": day, "seq": seq, "kind": item["kind"],
+                "paper_ids": json.dumps(item["paper_ids"]), "payload": json.dumps(item["payload"]),
+                "status": "pending", "created_at": now,
+            })
 
     def mark(self, target: str, day: str, seq: int, **values: object) -> None:
         self.db["deliveries"].update((target, day, seq), values)
 
+    def unfinished(self) -> list[tuple[str, str]]:
+        """Every (target, day) with planned messages not yet sent: oldest day first, then oldest plan."""
+        return [(r[0], r[1]) for r in self.db.execute(
+            "SELECT target, day FROM deliveries WHERE status IN ('pending', 'sending') "
+            "GROUP BY target, day ORDER BY day, min(created_at), target")]
 
 
 def plan_channel(store: Store, channel: Channel, day: str) -> list[dict]:
@@ -130,41 +188,49 @@ def plan_channel(store: Store, channel: Channel, day: str) -> list[dict]:
 
     When the server maps tags to roles (``/digest role``), one message right after the header pings
     each role whose tag is among the day's papers, once; it is the only message allowed to ping.
+    Each message carries the ids of its papers as data, from the renderer.
     """
     papers = store.papers_on(day, channel.tags)
-    messages = render_digest(day, papers, layout=channel.layout, highlight_tags=channel.tags)
+    messages = render_digest_with_ids(day, papers, layout=channel.layout, highlight_tags=channel.tags)
     roles = role_mention_plan(store, channel.guild_id, day, [p.tags for p in papers]) if papers else None
-    plan: list[dict] = []
-    if channel.layout == "thread" and papers:
-        plan.append({"kind": "header", "paper_ids": [], "payload": messages[0],
-                     "thread_name": thread_name(day, len(papers))})
-        if roles:
-            plan.append({"kind": "roles", "paper_ids": [], "payload": roles})
-        for paper, message in zip(papers, messages[1:], strict=True):
-            plan.append({"kind": "paper", "paper_ids": [paper.arxiv_id], "payload": message})
-        return plan
     if not papers:
-        return [{"kind": "note", "paper_ids": [], "payload": messages[0]}]
-    for i, message in enumerate(messages):
-        footers = [(e.get("footer") or {}).get("text", "") for e in message.get("embeds", [])]
-        ids = [f.rsplit("arXiv:", 1)[-1] for f in footers if "arXiv:" in f]
-        plan.append({"kind": "header" if i == 0 else "pack", "paper_ids": ids, "payload": message})
-        if i == 0 and roles:
-            plan.append({"kind": "roles", "paper_ids": [], "payload": roles})
+        return [{"kind": "note", "paper_ids": [], "payload": messages[0][0]}]
+    plan: list[dict] = []
+    for i, (message, ids) in enumerate(messages):
+        if i == 0:
+            item = {"kind": "header", "paper_ids": ids, "payload": message}
+            if channel.layout == "thread":
+                item["thread_name"] = thread_name(day, len(papers))
+            plan.append(item)
+            if roles:
+                plan.append({"kind": "roles", "paper_ids": [], "payload": roles})
+        else:
+            plan.append({"kind": "paper" if channel.layout == "thread" else "pack", "paper_ids": ids,
+                         "payload": message})
     return plan
 
 
 class Deliverer:
     """Runs a channel's plan against a :class:`Sender`, writing every step to the ledger."""
 
-    def __init__(self, store: Store, sender: Sender, *, retries: int = 3, backoff: float = 2.0) -> None:
+    def __init__(self, store: Store, sender: Sender, *, clock: Clock = SYSTEM_CLOCK, retries: int = 3,
+                 backoff: float = 2.0) -> None:
         self.store = store
         self.sender = sender
         self.channels = Channels(store)
-        self.ledger = Ledger(store)
+        self.ledger = Ledger(store, clock)
         self.retries = retries
         self.backoff = backoff
         self._locks: dict[str, asyncio.Lock] = {}
+
+    @property
+    def clock(self) -> Clock:
+        """The time every ledger stamp and every send's snowflake comes from (one clock for both)."""
+        return self.ledger.clock
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        self.ledger.clock = clock
 
     async def deliver(self, channel_id: str | int, day: str) -> Outcome:
         """Deliver (or finish delivering) ``day`` to a channel. Safe to call any number of times."""
@@ -187,7 +253,7 @@ class Deliverer:
         channel = self.channels.get(cid)
         if channel is None or not channel.active:
             reason = "not set up" if channel is None else (channel.disabled_reason or "paused")
-            return Outcome(cid, day, "skipped", detail=reason)
+            return Outcome(cid, day, OutcomeKind.SKIPPED, detail=reason)
         target = target_of(cid)
         rows = self.ledger.rows(target, day)
         if not rows or self._only_a_note(rows, channel, day):
@@ -198,7 +264,7 @@ class Deliverer:
             for row in rows:
                 row["thread_name"] = next(iter(names), "") if row["kind"] == "header" else ""
         if all(r["status"] in ("sent", "failed") for r in rows):
-            return Outcome(cid, day, "already")
+            return Outcome(cid, day, OutcomeKind.ALREADY)
         thread_id = next((r["thread_id"] for r in rows if r["kind"] == "header" and r["thread_id"]), "")
         sent = 0
         for row in rows:
@@ -212,7 +278,7 @@ class Deliverer:
                         raise SendError("transient", "the day's thread could not be created yet")
                     message_id = await self._send_once(target, day, row, dest, json.loads(row["payload"]))
                     self.ledger.mark(target, day, row["seq"], status="sent", message_id=message_id,
-                                     sent_at=now_iso(), error="")
+                                     sent_at=self.ledger.stamp(), error="")
                     row["status"], row["message_id"] = "sent", message_id
                     sent += 1
                 if row["kind"] == "header" and channel.layout == "thread" and not thread_id and \
@@ -226,7 +292,7 @@ class Deliverer:
                     self._fail_rest(target, day, rows, f"the day's thread is gone or locked ({exc})")
                     log.error("digest %s for %s: thread %s unusable, %d messages not sent: %s", day, cid,
                               thread_id, sum(r["status"] != "sent" for r in rows), exc)
-                    return Outcome(cid, day, "thread_gone", sent, str(exc))
+                    return Outcome(cid, day, OutcomeKind.THREAD_GONE, sent, str(exc))
                 if exc.kind in ("forbidden", "not_found"):
                     return await self._disable(channel, day, exc, sent)
                 if exc.kind == "invalid":  # Discord refused this message for good; the others still go
@@ -235,10 +301,10 @@ class Deliverer:
                     row["status"] = "failed"
                     continue
                 log.warning("digest %s for channel %s paused after %d messages: %s", day, cid, sent, exc)
-                return Outcome(cid, day, "retry_later", sent, str(exc))
+                return Outcome(cid, day, OutcomeKind.RETRY_LATER, sent, str(exc))
         if any(r["kind"] != "note" for r in rows):
             self.channels.mark_delivered(cid, day)
-        return Outcome(cid, day, "delivered", sent)
+        return Outcome(cid, day, OutcomeKind.DELIVERED, sent)
 
     async def _start_thread(self, cid: str, day: str, header: dict, rows: list[dict]) -> str:
         name = header.get("thread_name") or thread_name(day, sum(r["kind"] == "paper" for r in rows))
@@ -258,21 +324,52 @@ class Deliverer:
                 r["status"] = "failed"
 
     async def _send_once(self, target: str, day: str, row: dict, dest: str, payload: dict) -> str:
-        """Send a planned message unless it is already in the channel (a crash between send and mark)."""
+        """Send a planned message unless it is already in the channel (a crash between send and mark).
+
+        A row left ``sending`` by a crash is looked up first; if Discord cannot be asked right now the
+        send waits (a ``transient`` error) rather than risk a second copy.
+        """
         if row["status"] == "sending":
-            wanted = _fingerprint(payload)
-            try:
-                for message in await self.sender.recent_messages(dest):
-                    if _fingerprint(message) == wanted:
-                        log.info("message %s/%s/%d was already sent before a restart", target, day, row["seq"])
-                        return str(message["id"])
-            except SendError as exc:
-                if exc.kind != "transient":
-                    raise
-        self.ledger.mark(target, day, row["seq"], status="sending", attempts=row["attempts"] + 1)
-        row["status"] = "sending"
+            found = await self._find_sent(dest, row, payload)
+            if found:
+                log.info("message %s/%s/%d was already sent before a restart", target, day, row["seq"])
+                return found
+        sent_after = str(snowflake_at(self.clock.now() - CLOCK_SKEW))
+        self.ledger.mark(target, day, row["seq"], status="sending", attempts=row["attempts"] + 1,
+                         sent_after=sent_after)
+        row["status"], row["sent_after"] = "sending", sent_after
+        # Retries within _retrying come seconds apart: the nonce (enforced by Discord for a few minutes)
+        # makes a retried send that did land return that message instead of a second one.
         nonce = nonce_for(target, day, row["seq"])
         return await self._retrying(self.sender.send, dest, payload, nonce=nonce)
+
+    async def _find_sent(self, dest: str, row: dict, payload: dict) -> str | None:
+        """The id of ``row``'s message if Discord created it, else None; at most ``LOOKUP_PAGES`` requests.
+
+        Pages forward (oldest first) from the snowflake recorded before the send, so the message is on
+        the first page unless a hundred messages arrived within moments of it, and stops once the
+        history passes the send's window: messages after that cannot be it.
+        """
+        wanted, nonce = _fingerprint(payload), nonce_for(row["target"], row["day"], row["seq"])
+        if row.get("sent_after"):
+            after = int(row["sent_after"])
+            until: int | None = snowflake_at(snowflake_time(after) + 2 * CLOCK_SKEW + SEND_WINDOW)
+        else:  # a row from before sent_after existed: from its plan's time on, bounded by pages only
+            planned = datetime.fromisoformat(row["created_at"]) if row.get("created_at") else None
+            after, until = (snowflake_at(planned - CLOCK_SKEW) if planned else 0), None
+        for _ in range(LOOKUP_PAGES):
+            page = sorted(await self.sender.messages_after(dest, str(after), PAGE_SIZE), key=lambda m: int(m["id"]))
+            for message in page:
+                if until is not None and int(message["id"]) > until:
+                    return None
+                if message.get("mine") and (message.get("nonce") == nonce or _fingerprint(message) == wanted):
+                    return str(message["id"])
+            if len(page) < PAGE_SIZE:
+                return None
+            after = int(page[-1]["id"])
+        log.warning("message %s/%s/%d: not among the %d messages after its send; sending it again", row["target"],
+                    row["day"], row["seq"], LOOKUP_PAGES * PAGE_SIZE)
+        return None
 
     async def _retrying(self, fn: Callable[..., Awaitable[str]], *args: object, **kwargs: object) -> str:
         """5xx and timeouts get a few tries with backoff; anything else is for the caller to judge."""
@@ -296,7 +393,7 @@ class Deliverer:
                     channel.set_up_by, f"paperboy stopped posting to <#{channel.channel_id}>: {reason}")
             except SendError as notify_exc:  # DMs closed: /digest status still says why
                 log.info("could not tell admin %s: %s", channel.set_up_by, notify_exc)
-        return Outcome(channel.channel_id, day, "disabled", sent, reason)
+        return Outcome(channel.channel_id, day, OutcomeKind.DISABLED, sent, reason)
 
     # ---- subscriber DMs ---------------------------------------------------------------------------
 
@@ -315,15 +412,16 @@ class Deliverer:
             # fetch, which usually comes before the post), so the fallback mention gets another chance.
             rows = self.ledger.rows(target, day)
             note = await self._fallback_mention(uid, day, json.loads(rows[0]["paper_ids"])) if rows else ""
-            return Outcome(uid, day, "dm_closed", detail="DMs closed; not retried today" + (f"; {note}" * bool(note)))
+            detail = "DMs closed; not retried today" + (f"; {note}" if note else "")
+            return Outcome(uid, day, OutcomeKind.DM_CLOSED, detail=detail)
         rows = self.ledger.rows(target, day)
         if not rows:
             plan = plan_dm(self.store, tags, day, cap)
             if not plan:
-                return Outcome(uid, day, "skipped", detail="nothing matched")
+                return Outcome(uid, day, OutcomeKind.SKIPPED, detail="nothing matched")
             rows = self.ledger.record_plan(target, day, plan)
         if all(r["status"] == "sent" for r in rows):
-            return Outcome(uid, day, "already")
+            return Outcome(uid, day, OutcomeKind.ALREADY)
         sent = 0
         try:
             dest = subs.dm_channel(uid)
@@ -334,8 +432,8 @@ class Deliverer:
                 if row["status"] == "sent":
                     continue
                 message_id = await self._send_once(target, day, row, dest, json.loads(row["payload"]))
-                self.ledger.mark(target, day, row["seq"], status="sent", message_id=message_id, sent_at=now_iso(),
-                                 error="")
+                self.ledger.mark(target, day, row["seq"], status="sent", message_id=message_id,
+                                 sent_at=self.ledger.stamp(), error="")
                 sent += 1
         except SendError as exc:
             self.ledger.mark(target, day, rows[0]["seq"], error=str(exc)[:500])
@@ -343,9 +441,9 @@ class Deliverer:
                 subs.mark_dms_closed(uid, day)
                 self.ledger.mark(target, day, rows[0]["seq"], status="failed")
                 note = await self._fallback_mention(uid, day, json.loads(rows[0]["paper_ids"]))
-                return Outcome(uid, day, "dm_closed", sent, f"{exc}; {note}")
-            return Outcome(uid, day, "retry_later", sent, str(exc))
-        return Outcome(uid, day, "delivered", sent)
+                return Outcome(uid, day, OutcomeKind.DM_CLOSED, sent, f"{exc}; {note}")
+            return Outcome(uid, day, OutcomeKind.RETRY_LATER, sent, str(exc))
+        return Outcome(uid, day, OutcomeKind.DELIVERED, sent)
 
     async def _fallback_mention(self, uid: str, day: str, paper_ids: list[str]) -> str:
         """DMs closed: if their server allows it, mention them once in that day's digest thread."""
@@ -374,7 +472,7 @@ class Deliverer:
             message_id = await self._send_once(target, day, rows[0], thread, json.loads(rows[0]["payload"]))
         except SendError as exc:
             return f"the fallback mention failed too ({exc})"
-        self.ledger.mark(target, day, 0, status="sent", message_id=message_id, sent_at=now_iso())
+        self.ledger.mark(target, day, 0, status="sent", message_id=message_id, sent_at=self.ledger.stamp())
         return "mentioned in the digest thread"
 
     async def fan_out(self, day: str, *, cap: int = 10, concurrency: int = 50) -> list[Outcome]:
@@ -387,7 +485,7 @@ class Deliverer:
                     return await self.deliver_dm(uid, tags, day, cap=cap)
                 except Exception as exc:  # one person's failure never stops the others
                     log.exception("DM to %s failed", uid)
-                    return Outcome(uid, day, "retry_later", detail=str(exc))
+                    return Outcome(uid, day, OutcomeKind.RETRY_LATER, detail=str(exc))
 
         subs = Subscriptions(self.store).subscribers()
         return list(await asyncio.gather(*(one(u, t) for u, t in subs.items())))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.clock import today_in
+from bot.clock import SYSTEM_CLOCK, Clock, today_in
 from bot.config import Settings
 from bot.errors import PaperboyError
 from bot.models import Paper
@@ -95,6 +95,8 @@ class FetchResult:
 class Fetcher:
     """Holds the one aiohttp session a process uses for upstreams, and the clients built on it."""
 
+    clock: Clock = SYSTEM_CLOCK  # "today" for settling empty days (Hugging Face's days follow UTC)
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._session: aiohttp.ClientSession | None = None
@@ -155,7 +157,7 @@ class Fetcher:
             tagger = tagger or await self.tagger(store)
         stats = store_papers(store, papers, tagger)
         # An empty recent day may still fill up; an empty day older than two days is settled.
-        if papers or date.fromisoformat(day) <= today_in("UTC") - timedelta(days=2):  # HF days are UTC
+        if papers or date.fromisoformat(day) <= today_in("UTC", self.clock) - timedelta(days=2):
             store.record_fetch(day, source, len(papers))
         log.info("fetched %s from %s: %d papers (%d new)", day, source, len(papers), stats.new)
         return FetchResult(day, source, papers, stats)

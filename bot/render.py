@@ -468,17 +468,37 @@ def render_digest(
     header-only message (the thread hangs off it), then one message per paper so each can be
     linked and reacted to on its own. An empty day is one short message, never silence.
     """
+    return [message for message, _ in render_digest_with_ids(day, papers, layout=layout, title=title,
+                                                             highlight_tags=highlight_tags)]
+
+
+def render_digest_with_ids(
+    day: str,
+    papers: list[Paper],
+    *,
+    layout: str = "channel",
+    title: str = "Papers for",
+    highlight_tags: Iterable[str] = (),
+) -> list[tuple[dict, list[str]]]:
+    """:func:`render_digest`, each message paired with the arXiv ids of the papers it carries.
+
+    The delivery ledger stores those ids as data, so nothing ever reads them back out of rendered
+    text. They follow the embed dicts themselves (``pack_embeds`` places the dicts it is given, it
+    never copies them), so any packing order keeps each id with its paper.
+    """
     if layout not in ("channel", "thread"):
         raise ValueError(f"unknown layout {layout!r}: use 'channel' or 'thread'")
     if not papers:
         extra = f" ({_plain(title)})" if title != "Papers for" else ""
-        return [_message(truncate(f"📭 No papers for {_plain(_day_label(day))}{extra}.", 2000), [])]
+        return [(_message(truncate(f"📭 No papers for {_plain(_day_label(day))}{extra}.", 2000), []), [])]
     highlight = list(highlight_tags)
     embeds = [paper_embed(p, day=day, highlight_tags=highlight) for p in papers]
     header = header_content(day, papers, title=title)
     if layout == "channel":
-        return pack_embeds(embeds, content=header)
-    return [_message(header, []), *(_message("", [e]) for e in embeds)]
+        owner = {id(e): p.arxiv_id for e, p in zip(embeds, papers, strict=True)}
+        return [(m, [owner[id(e)] for e in m["embeds"]]) for m in pack_embeds(embeds, content=header)]
+    per_paper = [(_message("", [e]), [p.arxiv_id]) for e, p in zip(embeds, papers, strict=True)]
+    return [(_message(header, []), []), *per_paper]
 
 
 def render_papers_page(

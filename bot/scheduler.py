@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -20,9 +20,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from bot.channels import Channel, Channels
-from bot.clock import today_in
+from bot.clock import SYSTEM_CLOCK, Clock, parse_hhmm, today_in
 from bot.config import Settings
-from bot.delivery import Deliverer, Outcome
+from bot.delivery import Deliverer, Outcome, OutcomeKind
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -32,22 +32,31 @@ LOOKBACK_DAYS = 3  # a post carries at most a day this old: a weekend, or a chan
 MAX_RETRIES = 12  # every 10 minutes: two hours of a Discord outage
 
 
+def after(delay: timedelta) -> DateTrigger:
+    """A one-off job ``delay`` from now. APScheduler's timer fires jobs by the host's clock, so this one
+    "now" is the host's (``SYSTEM_CLOCK``): a timer set by the injected clock would fire at once, or
+    be dropped as missed, whenever that clock is not the host's."""
+    return DateTrigger(SYSTEM_CLOCK.now() + delay)
+
+
 def post_trigger(channel: Channel) -> CronTrigger:
-    hh, mm = (int(x) for x in channel.post_time.split(":"))
-    return CronTrigger(hour=hh, minute=mm, timezone=channel.timezone)
+    at = parse_hhmm(channel.post_time)
+    return CronTrigger(hour=at.hour, minute=at.minute, timezone=channel.timezone)
 
 
 class DigestScheduler:
     """Owns the APScheduler instance; every job calls into the core (fetch, deliver)."""
 
     def __init__(self, store: Store, settings: Settings, deliverer: Deliverer, fetch: FetchFn,
-                 *, now: Callable[[], datetime] | None = None) -> None:
+                 *, clock: Clock = SYSTEM_CLOCK) -> None:
         self.store = store
         self.settings = settings
         self.deliverer = deliverer
         self.fetch = fetch
         self.channels = Channels(store)
-        self.now = now or (lambda: datetime.now(UTC))
+        #: Every "now" of the scheduler (which day a post carries, whether a post time has passed, when
+        #: to look again); APScheduler's own timer still fires the jobs by the host's time.
+        self.clock = clock
         self.scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600})
         self._rechecks_left = 0
@@ -59,8 +68,8 @@ class DigestScheduler:
 
     def start(self) -> None:
         s = self.settings.schedule
-        hh, mm = (int(x) for x in s.fetch_time.split(":"))
-        self.scheduler.add_job(self.daily_fetch, CronTrigger(hour=hh, minute=mm, timezone=s.timezone),
+        at = parse_hhmm(s.fetch_time)
+        self.scheduler.add_job(self.daily_fetch, CronTrigger(hour=at.hour, minute=at.minute, timezone=s.timezone),
                                id="fetch", replace_existing=True)
         self.sync()
         self.scheduler.start()
@@ -79,12 +88,14 @@ class DigestScheduler:
             self.scheduler.add_job(self.post, post_trigger(channel), args=[channel.channel_id], id=job_id,
                                    replace_existing=True)
 
+    def now(self) -> datetime:
+        return self.clock.now()
+
     def next_post(self, channel_id: str) -> datetime | None:
+        """When the channel's job fires next, by the scheduler's clock (in the channel's time zone)."""
         job = self.scheduler.get_job(f"post:{channel_id}")
         if job is None:
             return None
-        if job.next_run_time is not None:
-            return job.next_run_time
         return job.trigger.get_next_fire_time(None, self.now())
 
     # ---- jobs -----------------------------------------------------------------------------------
@@ -112,7 +123,7 @@ class DigestScheduler:
         running = self._fetching.get(day)
         if running is None:
             last = self._fetched_at.get(day)
-            if last is not None and (datetime.now(UTC) - last) < timedelta(minutes=10):
+            if last is not None and (self.now() - last) < timedelta(minutes=10):
                 return
             running = self._fetching[day] = asyncio.ensure_future(self._fetch_once(day))
         await asyncio.shield(running)
@@ -123,13 +134,13 @@ class DigestScheduler:
         except Exception as exc:  # upstream down: post what the store has, or the empty-day note
             log.warning("could not fetch %s before posting: %s", day, exc)
         finally:
-            self._fetched_at[day] = datetime.now(UTC)
+            self._fetched_at[day] = self.now()
             self._fetching.pop(day, None)
 
     async def post(self, channel_id: str, day: str | None = None) -> Outcome:
         channel = self.channels.get(channel_id)
         if channel is None:
-            return Outcome(channel_id, day or "", "skipped", detail="not set up")
+            return Outcome(channel_id, day or "", OutcomeKind.SKIPPED, detail="not set up")
         if day is None:
             await self.ensure_fetched(channel.local_now(self.now()).date().isoformat())
             day = self.channel_day(channel)
@@ -139,13 +150,13 @@ class DigestScheduler:
             outcome = await self.deliverer.deliver(channel_id, day)
         except Exception as exc:  # a bug in one channel's delivery must not stop the others
             log.exception("delivery of %s to %s failed", day, channel_id)
-            outcome = Outcome(channel_id, day, "retry_later", detail=str(exc))
+            outcome = Outcome(channel_id, day, OutcomeKind.RETRY_LATER, detail=str(exc))
         log.info("post %s to %s: %s (%d sent) %s", day, channel_id, outcome.status, outcome.sent, outcome.detail)
-        if outcome.status == "retry_later":
+        if outcome.status == OutcomeKind.RETRY_LATER:
             self._retry_later(self.post, [channel_id, day], f"retry:{channel_id}:{day}")
-        if outcome.status == "disabled":
+        if outcome.status == OutcomeKind.DISABLED:
             self.sync()
-        if outcome.status == "delivered" and channel.layout == "thread":
+        if outcome.status == OutcomeKind.DELIVERED and channel.layout == "thread":
             # Subscribers whose DMs were closed at the morning fan-out can be mentioned now the thread exists.
             await self.deliverer.retry_fallbacks(day)
         return outcome
@@ -157,13 +168,13 @@ class DigestScheduler:
             log.error("%s gave up after %d retries; it is tried again at the next start or post", job_id,
                       MAX_RETRIES)
             return
-        self.scheduler.add_job(func, DateTrigger(datetime.now(UTC) + timedelta(minutes=10)), args=args,
+        self.scheduler.add_job(func, after(timedelta(minutes=10)), args=args,
                                id=job_id, replace_existing=True)
 
     async def daily_fetch(self, *, recheck: bool = False) -> int:
         """Fetch today; if the list is still empty, look again a few times before giving up."""
         s = self.settings.schedule
-        day = today_in(s.timezone).isoformat()
+        day = today_in(s.timezone, self.clock).isoformat()
         if not recheck:
             self._rechecks_left = s.recheck_times
         try:
@@ -174,10 +185,10 @@ class DigestScheduler:
             count = 0
         if count == 0 and self._rechecks_left > 0:
             self._rechecks_left -= 1
-            when = datetime.now(UTC) + timedelta(minutes=s.recheck_minutes)
-            self.scheduler.add_job(self.daily_fetch, DateTrigger(when), kwargs={"recheck": True},
+            when = after(timedelta(minutes=s.recheck_minutes))
+            self.scheduler.add_job(self.daily_fetch, when, kwargs={"recheck": True},
                                    id="fetch-recheck", replace_existing=True)
-            log.info("no papers for %s yet; looking again at %s", day, when.isoformat(timespec="minutes"))
+            log.info("no papers for %s yet; looking again in %d minutes", day, s.recheck_minutes)
         elif count > 0:
             if self.scheduler.get_job("fetch-recheck") is not None:
                 self.scheduler.remove_job("fetch-recheck")
@@ -189,8 +200,40 @@ class DigestScheduler:
                         s.recheck_times)
         return count
 
+    async def resume_unfinished(self) -> list[Outcome]:
+        """Finish every digest (and DM) the ledger shows planned but not all sent, whatever started it.
+
+        A channel's unfinished days go oldest first, one after another, so its days stay in order;
+        channels go concurrently, so one slow channel holds up no other.
+        """
+        pending: dict[str, list[str]] = {}
+        for target, day in self.deliverer.ledger.unfinished():
+            pending.setdefault(target, []).append(day)
+        if pending:
+            log.info("finishing %d digest(s) cut short: %s", sum(map(len, pending.values())),
+                     ", ".join(f"{t} {d}" for t, days in pending.items() for d in days))
+
+        async def one(target: str, days: list[str]) -> list[Outcome]:
+            kind, _, ident = target.partition(":")
+            done = []
+            for day in days:
+                if kind == "channel":
+                    done.append(await self.post(ident, day))
+                elif kind == "dm":  # the plan is in the ledger, so the tags no longer matter
+                    try:
+                        done.append(await self.deliverer.deliver_dm(ident, [], day))
+                    except Exception as exc:  # one person's failure never stops the others
+                        log.exception("finishing the DM of %s to %s failed", day, ident)
+                        done.append(Outcome(ident, day, OutcomeKind.RETRY_LATER, detail=str(exc)))
+            return done  # "fallback:" mentions are retried with their thread (retry_fallbacks)
+
+        results = await asyncio.gather(*(one(t, days) for t, days in pending.items()))
+        return [o for outcomes in results for o in outcomes]
+
     async def catch_up(self) -> list[Outcome]:
-        """After downtime: each channel whose post time already passed today gets today's digest once."""
+        """After a start: digests cut short are finished first (oldest first), then each channel whose
+        post time already passed today gets today's digest once."""
+        resumed = await self.resume_unfinished()
         now = self.now()
         due: list[str] = []
         day_of: dict[str, str] = {}
@@ -212,18 +255,18 @@ class DigestScheduler:
             log.info("catching up %d channel(s) whose post time passed while the bot was down", len(due))
         # Concurrently: one slow or broken channel never holds up the others.
         outcomes = list(await asyncio.gather(*(self.post(cid, day_of[cid]) for cid in due)))
-        today = today_in(self.settings.schedule.timezone).isoformat()
+        today = today_in(self.settings.schedule.timezone, self.clock).isoformat()
         if self.store.days_with_papers(today, today):
             await self.fan_out(today)  # DMs a restart may have cut short; the ledger skips those sent
-        return outcomes
+        return resumed + outcomes
 
     async def fan_out(self, day: str) -> list[Outcome]:
         """Subscribers' DMs for ``day``, once the day's papers are stored."""
         outcomes = await self.deliverer.fan_out(day, cap=self.settings.discord.dm_daily_cap)
-        if any(o.status == "retry_later" for o in outcomes):
+        if any(o.status == OutcomeKind.RETRY_LATER for o in outcomes):
             self._retry_later(self.fan_out, [day], f"fan-out:{day}")
-        sent = sum(o.status == "delivered" for o in outcomes)
-        closed = sum(o.status == "dm_closed" for o in outcomes)
+        sent = sum(o.status == OutcomeKind.DELIVERED for o in outcomes)
+        closed = sum(o.status == OutcomeKind.DM_CLOSED for o in outcomes)
         log.info("DMs for %s: %d sent, %d closed, %d other", day, sent, closed, len(outcomes) - sent - closed)
         return outcomes
 

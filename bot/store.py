@@ -272,6 +272,17 @@ def m005_fts_tags(db: Database) -> None:
     _build_fts(db, _FTS_COLUMNS_V2)
 
 
+@migrations()
+def m006_ledger_sent_after(db: Database) -> None:
+    """Each delivery row remembers a snowflake taken just before its send (``sent_after``).
+
+    Why: after a crash between Discord creating a message and the bot hearing back, the bot must find
+    that message before sending again; history read ``after`` this id finds it however many messages
+    came later (the last-20 lookup it replaces missed it in a busy channel and posted it twice).
+    """
+    db.execute("ALTER TABLE deliveries ADD COLUMN sent_after TEXT NOT NULL DEFAULT ''")
+
+
 # Which source wins a field when both have a value: higher is richer. A source missing from a table
 # ranks 0. Digest files carry the curated bullet summary and tags; the HF API has full author names.
 SUMMARY_RANK = {"digest-md": 3, "digest-json": 3, "hf-api": 2, "arxiv": 1}

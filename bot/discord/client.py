@@ -68,8 +68,9 @@ class PaperboyBot(commands.Bot):
         self.clock = clock
         self.store = store or Store(settings.database)
         self.fetcher = Fetcher(settings)
-        self.deliverer = Deliverer(self.store, DiscordSender(self))
-        self.digests = DigestScheduler(self.store, settings, self.deliverer, self._fetch_day, now=clock.now)
+        self.fetcher.clock = clock
+        self.deliverer = Deliverer(self.store, DiscordSender(self), clock=clock)
+        self.digests = DigestScheduler(self.store, settings, self.deliverer, self._fetch_day, clock=clock)
         #: Tag counts for autocomplete, shared by the cogs and refilled right after each fetch, so no
         #: reader's keystroke pays for recounting (840 ms at a million papers).
         self.tag_counts = TagCounts(self.store)

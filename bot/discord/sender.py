@@ -98,17 +98,18 @@ class DiscordSender:
             raise classify(exc) from exc
         return str(thread["id"])
 
-    async def recent_messages(self, channel_id: str, limit: int = 20) -> list[dict]:
+    async def messages_after(self, channel_id: str, after: str, limit: int = 100) -> list[dict]:
+        """One history request (``limit`` ≤ 100): the oldest messages newer than ``after``, oldest first."""
         channel = self.client.get_partial_messageable(int(channel_id))
         me = self.client.user.id if self.client.user else None
-        out = []
+        await self.limiter.acquire()
         try:
-            async for m in channel.history(limit=limit):
-                if m.author.id == me:
-                    out.append({"id": str(m.id), "content": m.content, "embeds": [e.to_dict() for e in m.embeds]})
+            return [{"id": str(m.id), "mine": m.author.id == me, "content": m.content, "nonce": m.nonce,
+                     "embeds": [e.to_dict() for e in m.embeds]}
+                    async for m in channel.history(limit=min(limit, 100), after=discord.Object(int(after)),
+                                                   oldest_first=True)]
         except _ERRORS as exc:
             raise classify(exc) from exc
-        return out
 
     async def notify_admin(self, user_id: str, text: str) -> None:
         await self.send(await self.open_dm(user_id), {"content": text}, nonce=f"admin{abs(hash(text)) % 10**18}")

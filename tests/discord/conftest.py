@@ -29,7 +29,9 @@ async def fake_hf() -> AsyncIterator[FakeHF]:
 
 @pytest.fixture
 async def fake_discord() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as fake:
+    """The fake Discord on a fixed clock (the seed day, 08:00 UTC) that ``started`` gives the bot too, so
+    Discord's snowflakes and the bot's "now" agree, and no test reads the host's date."""
+    async with FakeDiscord(clock=FixedClock(datetime.fromisoformat(f"{SEED_DAY}T08:00:00+00:00"))) as fake:
         yield fake
 
 
@@ -51,18 +53,19 @@ def seeded(settings: Settings, seed_file: Path) -> Settings:
     return settings
 
 
-def clock_at(text: str) -> FixedClock:
-    """A clock standing at ``text`` (ISO, UTC unless it carries an offset)."""
-    moment = datetime.fromisoformat(text)
-    return FixedClock(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
-
-
 @contextlib.asynccontextmanager
-async def started(settings: Settings, fake: FakeDiscord, now: str = f"{SEED_DAY}T08:00:00",
+async def started(settings: Settings, fake: FakeDiscord, now: str | None = None,
                   **kw: object) -> AsyncIterator[PaperboyBot]:
-    """A real PaperboyBot against the fakes, its clock (the bot's and the scheduler's) standing at ``now``."""
-    kw.setdefault("clock", clock_at(now))
-    bot = PaperboyBot(settings, **kw)  # type: ignore[arg-type]
+    """A real PaperboyBot against the fakes, on the fake's clock when it has a fixed one (else its own).
+
+    ``now`` (UTC, ``YYYY-MM-DDTHH:MM:SS``) sets that clock first; without it the clock keeps its time
+    (the seed day, 08:00, unless a test moved it). Scheduler, delivery and fetch all read this clock.
+    """
+    clock = fake.clock if isinstance(fake.clock, FixedClock) else FixedClock(
+        datetime.fromisoformat(f"{SEED_DAY}T08:00:00+00:00"))
+    if now is not None:
+        clock.set(datetime.fromisoformat(now).replace(tzinfo=UTC))
+    bot = PaperboyBot(settings, clock=clock, **kw)  # type: ignore[arg-type]
     bot.deliverer.backoff = 0.01
     async with run_bot(bot, fake, timeout=10) as running:
         yield running  # type: ignore[misc]

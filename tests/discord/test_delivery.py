@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.channels import Channels
+from bot.clock import FixedClock
+from bot.delivery import CLOCK_SKEW, LOOKUP_PAGES, OutcomeKind, exhaustive, plan_channel, target_of
+from bot.discord.cogs.admin import NOW_REPLIES
+from bot.pipeline import import_paths
 from bot.render import validate_message
 from bot.store import Store
 from tests.discord.conftest import SEED_DAY, arxiv_ids, started
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord_server import FakeDiscord, Fault
 
 pytestmark = pytest.mark.timeout(60)
+
+BUSY_DAY = "2025-03-11"  # 36 papers (digests/train/2025-03-11.json)
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def setup_channel(settings, channel_id, guild_id, *, layout="thread", time="09:00", tz="UTC", tags=None, user=None):
@@ -33,6 +46,13 @@ async def run_post_job(bot, channel_id):
     job = bot.digests.scheduler.get_job(f"post:{channel_id}")
     assert job is not None
     return await job.func(*job.args)
+
+
+async def caught_up(fake, bot):
+    """Wait until the start-up catch-up (resume and scheduled catch-up) has finished."""
+    await fake.wait_for(lambda: bot._catch_up_task is not None and bot._catch_up_task.done(), timeout=15,
+                        what="the start-up catch-up to finish")
+    assert bot._catch_up_task.exception() is None
 
 
 async def test_scheduled_thread_post_header_thread_one_embed_per_paper(seeded, fake_discord):
@@ -94,7 +114,8 @@ async def test_an_empty_upstream_day_gets_the_note_after_asking_upstream(seeded,
 async def test_restart_mid_digest_posts_every_paper_exactly_once(seeded):
     # Discord's per-channel limit (5 messages per window) makes the digest pause after 5 papers: the bot
     # is stopped right there, mid-digest, and started again after the post time.
-    async with FakeDiscord(enforce_rate_limits=True, message_window=3.0) as fake:
+    clock = FixedClock(utc(f"{SEED_DAY}T08:00:00"))
+    async with FakeDiscord(enforce_rate_limits=True, message_window=3.0, clock=clock) as fake:
         cid = fake.channel_id
         setup_channel(seeded, cid, fake.guild_id)
         async with started(seeded, fake) as bot:
@@ -105,9 +126,8 @@ async def test_restart_mid_digest_posts_every_paper_exactly_once(seeded):
             await asyncio.gather(task, return_exceptions=True)
         thread_id = thread_of(fake, cid)["id"]
         assert 3 <= len(fake.messages_in(thread_id)) < 8
-        async with started(seeded, fake, now=f"{SEED_DAY}T10:00:00"):
-            await fake.wait_for(lambda: len(fake.messages_in(thread_id)) >= 8, timeout=15, what="all 8 papers")
-            await asyncio.sleep(0.2)
+        async with started(seeded, fake, now=f"{SEED_DAY}T10:00:00") as bot:
+            await caught_up(fake, bot)
         posts = fake.messages_in(thread_id)
         assert len(posts) == 8 and sorted(Counter(arxiv_ids(posts)).values()) == [1] * 8
         assert len(fake.messages_in(cid)) == 1 and len(fake.threads) == 1  # one header, one thread
@@ -121,8 +141,7 @@ async def test_catch_up_after_downtime_posts_once_and_not_again(seeded, fake_dis
                                     what="catch-up")
     count = len(fake_discord.messages_in(cid))
     async with started(seeded, fake_discord, now=f"{SEED_DAY}T13:00:00") as bot:
-        await asyncio.sleep(0.3)
-        assert bot._catch_up_task is not None and bot._catch_up_task.done()
+        await caught_up(fake_discord, bot)
     assert len(fake_discord.messages_in(cid)) == count
 
 
@@ -130,8 +149,8 @@ async def test_before_the_post_time_nothing_is_caught_up(seeded, fake_discord):
     cid = fake_discord.channel_id
     setup_channel(seeded, cid, fake_discord.guild_id, time="15:00")
     async with started(seeded, fake_discord, now=f"{SEED_DAY}T12:00:00") as bot:
-        await asyncio.sleep(0.3)
-        assert bot._catch_up_task.done()
+        await caught_up(fake_discord, bot)
+        assert bot.digests.next_post(str(cid)) == utc(f"{SEED_DAY}T15:00:00")
     assert fake_discord.messages_in(cid) == []
 
 
@@ -195,34 +214,37 @@ async def test_gateway_resume_and_reidentify_keep_the_bot_working(seeded, fake_d
         assert outcome.status == "delivered" and len(arxiv_ids(fake_discord.messages_in(cid))) == 8
 
 
-@pytest.mark.parametrize(("now", "posted"), [("2025-03-30T06:30:00", False), ("2025-03-30T07:30:00", True)])
-async def test_dst_change_day_posts_at_local_time(seeded, fake_discord, now, posted):
+@pytest.mark.parametrize(("now", "posted", "next_post"), [
+    ("2025-03-30T06:30:00", False, "2025-03-30T07:00:00"),  # 09:00 CEST that day, not yet
+    ("2025-03-30T07:30:00", True, "2025-03-31T07:00:00"),  # just past it: caught up, next is tomorrow
+])
+async def test_dst_change_day_posts_at_local_time(seeded, fake_discord, now, posted, next_post):
     # 2025-03-30 Berlin springs forward at 01:00 UTC: 09:00 local is 07:00 UTC that day (08:00 the day before).
     cid = fake_discord.channel_id
     setup_channel(seeded, cid, fake_discord.guild_id, tz="Europe/Berlin")
     async with started(seeded, fake_discord, now=now) as bot:
-        await asyncio.sleep(0.3)
-        assert bot._catch_up_task.done()
-        next_post = bot.digests.next_post(str(cid))
-        assert next_post.utcoffset().total_seconds() in (3600, 7200) and next_post.hour == 9
+        await caught_up(fake_discord, bot)
+        upcoming = bot.digests.next_post(str(cid))
+        assert upcoming == utc(next_post)
+        assert upcoming.utcoffset() == timedelta(hours=2) and upcoming.tzinfo == ZoneInfo("Europe/Berlin")
+        assert (upcoming.hour, upcoming.minute) == (9, 0)
     messages = fake_discord.messages_in(cid)
-    assert bool(messages) is posted
-    if posted:
-        assert "2025-03-30" in messages[0]["content"]
+    assert len(messages) == (1 if posted else 0)
+    if posted:  # nothing stored within three days: the day's short note, at 09:00 Berlin time
+        assert messages[0]["content"] == "📭 No papers for Sunday 2025-03-30."
 
 
 async def test_daily_fetch_rechecks_an_empty_day_then_stops(seeded, fake_discord, fake_hf, data_dir):
-    import json
-    from datetime import date
-
-    async with started(seeded, fake_discord) as bot:
+    day = "2025-01-27"  # the clock's day (UTC, the default schedule time zone), not the host's
+    async with started(seeded, fake_discord, now=f"{day}T06:30:00") as bot:
         assert await bot.digests.daily_fetch() == 0
+        assert [r.query.get("date") for r in fake_hf.requests_to("daily_papers")][-1] == day
         assert bot.digests.scheduler.get_job("fetch-recheck") is not None
         entries = json.loads((data_dir / "upstream" / "ai-weekly-radar_huggingface_papers.json").read_text())
-        fake_hf.add_entries(entries[:3], day=date.today().isoformat())
+        fake_hf.add_entries(entries[:3], day=day)
         assert await bot.digests.daily_fetch(recheck=True) == 3
         assert bot.digests.scheduler.get_job("fetch-recheck") is None  # found: no more re-checks
-        assert len(bot.store.papers_on(date.today().isoformat())) == 3
+        assert len(bot.store.papers_on(day)) == 3
 
 
 async def test_a_channel_ahead_of_utc_gets_the_newest_day_it_has_not_had(seeded, fake_discord):
@@ -273,39 +295,234 @@ async def test_a_message_discord_refuses_for_good_is_skipped_not_retried_forever
 async def test_a_deleted_thread_loses_that_day_but_not_the_channel(seeded, fake_discord):
     cid = fake_discord.channel_id
     setup_channel(seeded, cid, fake_discord.guild_id, time="23:00")
+    # The header and two papers land; then the thread answers 404 Unknown Channel: someone deleted it.
+    fake_discord.script("POST", "/channels/{id}/messages", Fault.passed(), Fault.passed(), Fault.passed(),
+                        Fault.for_status(404))
     async with started(seeded, fake_discord) as bot:
-        calls = {"n": 0}
-
-        original = bot.deliverer.sender.send
-
-        async def send_then_delete(channel_id, payload, *, nonce):
-            calls["n"] += 1
-            if calls["n"] == 4:  # header, then two papers in the thread, then the thread is deleted
-                fake_discord.delete_channel(int(channel_id))
-            return await original(channel_id, payload, nonce=nonce)
-
-        bot.deliverer.sender.send = send_then_delete
         outcome = await run_post_job(bot, str(cid))
-        assert outcome.status == "thread_gone"
+        assert (outcome.status, outcome.sent) == (OutcomeKind.THREAD_GONE, 3)
         channel = Channels(bot.store).get(cid)
         assert channel.enabled and not channel.disabled_reason
         rows = bot.deliverer.ledger.rows(f"channel:{cid}", SEED_DAY)
-        assert all(r["status"] in ("sent", "failed") for r in rows) and any(r["status"] == "failed" for r in rows)
+        assert [r["status"] for r in rows] == ["sent"] * 3 + ["failed"] * 6
         assert bot.deliverer.is_done(channel, SEED_DAY)
 
 
-async def test_the_fetch_that_finds_late_papers_posts_them_after_the_note(seeded, fake_discord, fake_hf, data_dir):
-    import json
-    from datetime import UTC, datetime
+async def test_digest_now_says_when_the_thread_is_gone(seeded, fake_discord):
+    cid = fake_discord.channel_id
+    setup_channel(seeded, cid, fake_discord.guild_id, time="23:00")
+    fake_discord.script("POST", "/channels/{id}/messages", Fault.passed(), Fault.passed(), Fault.for_status(404))
+    async with started(seeded, fake_discord):
+        itx = await fake_discord.invoke_command("digest now", {"date": SEED_DAY}, guild_id=fake_discord.guild_id,
+                                                channel_id=cid)
+        await itx.wait_followups(1, timeout=15)
+        assert itx.followups[0]["content"] == (
+            f"Posted 2 messages of the digest of {SEED_DAY}, then its thread was deleted or locked, so the rest "
+            "of that day is not posted (Discord said 404 Not Found: Unknown Channel). The channel itself still "
+            "gets its digests.")
 
+
+def test_every_table_over_outcomes_covers_every_outcome():
+    for table in (NOW_REPLIES,):
+        assert set(table) == set(OutcomeKind)
+        for kind in OutcomeKind:
+            text = table[kind].format(day=SEED_DAY, cid="1", sent=2, detail="why")
+            assert "{" not in text and text.strip() == text and text != ""
+    with pytest.raises(TypeError, match=r"^the test table has no entry for thread_gone, dm_closed$"):
+        exhaustive({k: "" for k in OutcomeKind if k not in ("thread_gone", "dm_closed")}, "the test table")
+
+
+async def test_the_fetch_that_finds_late_papers_posts_them_after_the_note(seeded, fake_discord, fake_hf, data_dir):
     cid = fake_discord.channel_id
     setup_channel(seeded, cid, fake_discord.guild_id, layout="channel", time="00:00")
-    today = datetime.now(UTC).date().isoformat()
-    async with started(seeded, fake_discord, now=datetime.now(UTC).isoformat()[:19]) as bot:
+    with Store(seeded.database) as store:
+        Channels(store).mark_delivered(cid, SEED_DAY)  # Friday's digest was posted on Friday
+    today = "2025-01-27"  # a Monday whose list is still empty at 10:00 UTC
+    async with started(seeded, fake_discord, now=f"{today}T10:00:00") as bot:
         await fake_discord.wait_for(lambda: fake_discord.messages_in(cid), timeout=10, what="the catch-up note")
-        assert "No papers for" in fake_discord.messages_in(cid)[0]["content"]
+        assert fake_discord.messages_in(cid)[0]["content"] == "📭 No papers for Monday 2025-01-27."
         entries = json.loads((data_dir / "upstream" / "ai-weekly-radar_huggingface_papers.json").read_text())
         fake_hf.add_entries(entries[:4], day=today)
         assert await bot.digests.daily_fetch(recheck=True) == 4
         messages = fake_discord.messages_in(cid)
-        assert len(arxiv_ids(messages)) == 4 and "No papers for" in messages[0]["content"]
+        assert len(arxiv_ids(messages)) == 4 and messages[0]["content"] == "📭 No papers for Monday 2025-01-27."
+
+
+# ---- exactly once after a crash in a busy channel (issue 8, A1), and resuming what a crash cut short (A2) --------
+
+
+def import_busy_day(settings, data_dir):
+    with Store(settings.database) as store:
+        report = import_paths(store, [data_dir / "digests" / "train" / f"{BUSY_DAY}.json"])
+        assert report.stats.new == 36
+
+
+async def kill_the_command():
+    """The process dies mid-command, as far as the ledger can tell: discord.py's task running the slash
+    command is cancelled, so no line of the bot runs after this point (CancelledError passes through the
+    delivery code untouched, exactly as a SIGKILL would leave the ledger)."""
+    tasks = [t for t in asyncio.all_tasks() if t.get_name() == "CommandTree-invoker" and not t.done()]
+    assert len(tasks) == 1, tasks
+    tasks[0].cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def digest_now(fake, cid, day):
+    """/digest now date:<day> in <cid>; returns the interaction (its answer comes as a follow-up)."""
+    return await fake.invoke_command("digest now", {"date": day}, guild_id=fake.guild_id, channel_id=cid)
+
+
+def history_lookups(fake, channel_id):
+    return [r for r in fake.calls("GET", f"/channels/{channel_id}/messages") if "after" in r.query]
+
+
+@pytest.mark.parametrize(("chatter_before", "lookups"), [(0, 1), (150, 2)])
+async def test_a_crash_after_discord_created_a_message_never_posts_it_twice(
+        seeded, fake_discord, data_dir, chatter_before, lookups):
+    # The issue's reproduction: layout channel, /digest now date:2025-03-11 (36 papers packed into several
+    # messages); the process dies after Discord created message 6 but before its answer arrived; 25 other
+    # messages follow; the bot comes back after Discord's nonce window. With 150 messages in the minute
+    # before the send as well, the lookup needs a second page of history to reach it.
+    fake, clock, cid = fake_discord, fake_discord.clock, fake_discord.channel_id
+    import_busy_day(seeded, data_dir)
+    setup_channel(seeded, cid, fake.guild_id, layout="channel", time="23:00")
+    start = utc("2025-03-12T10:00:00")
+    clock.set(start - timedelta(minutes=1))
+    for i in range(chatter_before):
+        fake.add_message(cid, f"busy {i}")
+    fake.script("POST", f"/channels/{cid}/messages", *[Fault.passed()] * 5, Fault.answer_lost())
+    async with started(seeded, fake, now="2025-03-12T10:00:00") as bot:
+        planned = len(plan_channel(bot.store, Channels(bot.store).get(cid), BUSY_DAY))
+        await digest_now(fake, cid, BUSY_DAY)
+        await fake.wait_for(lambda: fake.held == 1, timeout=15, what="message 6 created, its answer held back")
+        await kill_the_command()
+        rows = bot.deliverer.ledger.rows(target_of(cid), BUSY_DAY)
+        assert [r["status"] for r in rows] == ["sent"] * 5 + ["sending"] + ["pending"] * (planned - 6)
+    ours = [m for m in fake.messages_in(cid) if m["author"]["id"] == str(fake.bot_id)]
+    assert len(ours) == 6 and len(arxiv_ids(ours)) == sum(len(json.loads(r["paper_ids"])) for r in rows[:6])
+    clock.advance(timedelta(minutes=1))
+    for i in range(25):
+        fake.add_message(cid, f"chatter {i}")
+    clock.advance(timedelta(minutes=9))  # past Discord's nonce window (five minutes here)
+    async with started(seeded, fake) as bot:
+        await caught_up(fake, bot)  # the restart finishes the cut-short digest on its own (A2)
+        itx = await digest_now(fake, cid, BUSY_DAY)  # and running it again sends nothing twice
+        await itx.wait_followups(1, timeout=15)
+        assert itx.followups[0]["content"] == (f"The digest of {BUSY_DAY} was already posted in <#{cid}>; "
+                                               "nothing was sent twice.")
+        rows = bot.deliverer.ledger.rows(target_of(cid), BUSY_DAY)
+    ids = arxiv_ids(fake.messages_in(cid))
+    assert len(ids) == 36 and sorted(Counter(ids).values()) == [1] * 36
+    assert [r["status"] for r in rows] == ["sent"] * planned
+    assert rows[5]["message_id"] == ours[5]["id"]  # message 6 was found, not sent again
+    assert len(history_lookups(fake, cid)) == lookups
+    # Every row carries its papers as data, and they are exactly the papers its message shows.
+    by_id = {m["id"]: m for m in fake.messages_in(cid)}
+    assert all(json.loads(r["paper_ids"]) == arxiv_ids([by_id[r["message_id"]]]) for r in rows)
+
+
+async def test_a_crash_in_a_day_thread_with_more_than_20_replies_never_posts_twice(seeded, fake_discord, data_dir):
+    fake, clock, cid = fake_discord, fake_discord.clock, fake_discord.channel_id
+    import_busy_day(seeded, data_dir)
+    setup_channel(seeded, cid, fake.guild_id, layout="thread", time="23:00")
+    # The header, then papers 1-29 in the thread; Discord creates paper 30, and the bot dies before the answer.
+    fake.script("POST", "/channels/{id}/messages", *[Fault.passed()] * 30, Fault.answer_lost())
+    async with started(seeded, fake, now="2025-03-12T10:00:00"):
+        await digest_now(fake, cid, BUSY_DAY)
+        await fake.wait_for(lambda: fake.held == 1, timeout=15, what="paper 30 created, its answer held back")
+        await kill_the_command()
+    thread_id = int(thread_of(fake, cid)["id"])
+    assert len(fake.messages_in(thread_id)) == 30
+    clock.advance(timedelta(minutes=1))
+    for i in range(25):  # readers discuss the day in its thread
+        fake.add_message(thread_id, f"reply {i}")
+    clock.advance(timedelta(minutes=9))
+    async with started(seeded, fake) as bot:
+        await caught_up(fake, bot)
+        itx = await digest_now(fake, cid, BUSY_DAY)
+        await itx.wait_followups(1, timeout=15)
+        assert itx.followups[0]["content"] == (f"The digest of {BUSY_DAY} was already posted in <#{cid}>; "
+                                               "nothing was sent twice.")
+        rows = bot.deliverer.ledger.rows(target_of(cid), BUSY_DAY)
+    ids = arxiv_ids(fake.messages_in(thread_id))
+    assert len(ids) == 36 and sorted(Counter(ids).values()) == [1] * 36
+    assert [r["status"] for r in rows] == ["sent"] * 37 and len(fake.threads) == 1
+    assert len(history_lookups(fake, thread_id)) == 1
+
+
+@pytest.mark.parametrize(("chatter", "minutes_later", "lookups"), [
+    (250, 1, 3),  # three pages of others within the send's window, then the end of the history
+    (LOOKUP_PAGES * 100 + 200, 1, LOOKUP_PAGES),  # the bound: at most LOOKUP_PAGES requests
+    (250, 30, 1),  # everything after is past the send's window: one page shows it is not there
+])
+async def test_a_message_discord_never_created_is_sent_once_after_a_bounded_lookup(
+        seeded, fake_discord, chatter, minutes_later, lookups):
+    fake, clock, cid = fake_discord, fake_discord.clock, fake_discord.channel_id
+    setup_channel(seeded, cid, fake.guild_id, layout="thread", time="23:00")
+    fake.script("POST", "/channels/{id}/messages", *[Fault.passed()] * 3, Fault.never_handled())
+    async with started(seeded, fake, now=f"{SEED_DAY}T10:00:00"):
+        await digest_now(fake, cid, SEED_DAY)
+        await fake.wait_for(lambda: fake.held == 1, timeout=15, what="paper 3 sent, never handled")
+        await kill_the_command()
+    thread_id = int(thread_of(fake, cid)["id"])
+    assert len(fake.messages_in(thread_id)) == 2
+    clock.advance(timedelta(minutes=minutes_later))
+    for i in range(chatter):
+        fake.add_message(thread_id, f"reply {i}")
+    clock.set(clock.now() + CLOCK_SKEW + timedelta(minutes=30))
+    async with started(seeded, fake) as bot:
+        await caught_up(fake, bot)
+        rows = bot.deliverer.ledger.rows(target_of(cid), SEED_DAY)
+    ids = arxiv_ids(fake.messages_in(thread_id))
+    assert sorted(Counter(ids).values()) == [1] * 8
+    assert [r["status"] for r in rows] == ["sent"] * 9 and rows[3]["attempts"] == 2
+    assert len(history_lookups(fake, thread_id)) == lookups
+
+
+async def test_a_digest_cut_short_is_finished_on_start_without_a_command(seeded, fake_discord, data_dir):
+    fake, cid = fake_discord, fake_discord.channel_id
+    import_busy_day(seeded, data_dir)
+    setup_channel(seeded, cid, fake.guild_id, layout="channel", time="23:00")
+    fake.script("POST", f"/channels/{cid}/messages", *[Fault.passed()] * 2, Fault.never_handled())
+    async with started(seeded, fake, now="2025-03-12T10:00:00") as bot:
+        planned = len(plan_channel(bot.store, Channels(bot.store).get(cid), BUSY_DAY))
+        await digest_now(fake, cid, BUSY_DAY)
+        await fake.wait_for(lambda: fake.held == 1, timeout=15, what="message 3 on its way")
+        await kill_the_command()
+    assert len(fake.messages_in(cid)) == 2
+    commands = len(fake.interactions)
+    async with started(seeded, fake, now="2025-03-12T10:05:00") as bot:  # 23:00 is hours away: no catch-up due
+        await caught_up(fake, bot)
+        rows = bot.deliverer.ledger.rows(target_of(cid), BUSY_DAY)
+    assert len(fake.interactions) == commands  # nobody ran anything
+    ids = arxiv_ids(fake.messages_in(cid))
+    assert len(ids) == 36 and sorted(Counter(ids).values()) == [1] * 36
+    assert [r["status"] for r in rows] == ["sent"] * planned
+
+
+async def test_several_digests_cut_short_are_finished_oldest_day_first(seeded, fake_discord, data_dir):
+    fake, cid = fake_discord, fake_discord.channel_id
+    import_busy_day(seeded, data_dir)
+    setup_channel(seeded, cid, fake.guild_id, layout="channel", time="23:00")
+    async with started(seeded, fake, now="2025-03-12T10:00:00") as bot:
+        channel = Channels(bot.store).get(cid)
+        planned = {day: len(plan_channel(bot.store, channel, day)) for day in (SEED_DAY, BUSY_DAY)}
+        assert planned[SEED_DAY] == 2
+        # The newer day is started first and cut short after two messages ...
+        fake.script("POST", f"/channels/{cid}/messages", *[Fault.passed()] * 2, Fault.never_handled())
+        await digest_now(fake, cid, BUSY_DAY)
+        await fake.wait_for(lambda: fake.held == 1, timeout=15, what="the busy day's third message on its way")
+        await kill_the_command()
+        # ... then the seed day (two messages), cut short after its first.
+        fake.script("POST", f"/channels/{cid}/messages", Fault.passed(), Fault.never_handled())
+        await digest_now(fake, cid, SEED_DAY)
+        await fake.wait_for(lambda: fake.held == 2, timeout=15, what="the seed day's second message on its way")
+        await kill_the_command()
+    before = len(fake.messages_in(cid))
+    async with started(seeded, fake, now="2025-03-12T10:05:00") as bot:
+        await caught_up(fake, bot)
+        day_of = {r["message_id"]: day for day in (SEED_DAY, BUSY_DAY)
+                  for r in bot.deliverer.ledger.rows(target_of(cid), day)}
+        assert bot.deliverer.ledger.unfinished() == []
+    resumed = [day_of[m["id"]] for m in fake.messages_in(cid)[before:]]
+    assert resumed == [SEED_DAY] + [BUSY_DAY] * (planned[BUSY_DAY] - 2)

@@ -7,11 +7,12 @@ import asyncio
 import json
 import re
 from collections import Counter
+from datetime import datetime
 
 import pytest
 
 from bot.channels import Channels
-from bot.clock import today_in
+from bot.clock import FixedClock
 from bot.models import Paper
 from bot.render import validate_message
 from bot.store import Store
@@ -272,11 +273,11 @@ async def test_fan_out_sends_each_subscriber_one_dm_with_exactly_their_papers(da
 
 async def test_the_daily_fetch_fans_out_todays_papers(seeded, fake_discord, fake_hf, data_dir):
     fake = fake_discord
-    today = today_in(seeded.schedule.timezone).isoformat()  # the day daily_fetch fetches
+    today = "2025-01-27"  # the day daily_fetch fetches: the bot's clock's, not the host's
     follows = {fake.add_user("bob"): ["Multimodal", "Reinforcement Learning"],
                fake.add_user("carol"): ["Natural Language Processing"],
                fake.add_user("dave"): ["Robotics"]}
-    async with started(seeded, fake) as bot:
+    async with started(seeded, fake, now=f"{today}T06:30:00") as bot:
         for uid, tags in follows.items():
             await follow(fake, uid, *tags)
         entries = json.loads((data_dir / "upstream" / "ai-weekly-radar_huggingface_papers.json").read_text())
@@ -301,7 +302,10 @@ async def test_the_daily_fetch_fans_out_todays_papers(seeded, fake_discord, fake
 
 
 async def test_restart_mid_fan_out_still_gives_everyone_exactly_one_dm(days):
-    async with FakeDiscord(enforce_rate_limits=True) as fake:
+    # The fake and the bot share one clock (DAY, 08:00 UTC): the lookup of a DM caught mid-send reads
+    # Discord's history after a snowflake taken from the bot's clock.
+    clock = FixedClock(datetime.fromisoformat(f"{DAY}T08:00:00+00:00"))
+    async with FakeDiscord(enforce_rate_limits=True, clock=clock) as fake:
         users = [fake.add_user(f"reader{i}") for i in range(16)]
         tags = ["Multimodal", "Reinforcement Learning", "Text Generation", "Audio"]
         async with started(days, fake) as bot:
@@ -335,7 +339,7 @@ async def test_restart_mid_fan_out_still_gives_everyone_exactly_one_dm(days):
 async def test_closed_dms_are_recorded_not_retried_and_shown_in_subscriptions(days, fake_discord):
     fake = fake_discord
     bob, carol = fake.add_user("bob"), fake.add_user("carol")
-    async with started(days, fake) as bot:
+    async with started(days, fake, now=f"{DAY}T08:00:00") as bot:
         await follow(fake, bob, "Multimodal")
         await follow(fake, carol, "Multimodal")
         fake.close_dms(bob)
@@ -515,7 +519,7 @@ async def test_unsubscribing_stops_the_next_days_dm(days, fake_discord):
         assert len(dms_to(fake, bob)) == 1 and len(dms_to(fake, carol)) == 1
         data = await ask(fake, "unsubscribe", {"tag": "Multimodal"}, user_id=bob)
         assert "You no longer follow **Multimodal**" in data["content"]
-    async with started(days, fake) as bot:  # the next day, after a restart
+    async with started(days, fake, now=f"{NEXT_DAY}T08:00:00") as bot:  # the next day, after a restart
         outcomes = await bot.digests.fan_out(NEXT_DAY)
         assert [o.channel_id for o in outcomes] == [str(carol)]
         assert len(dms_to(fake, bob)) == 1  # still only the first day's

@@ -44,8 +44,8 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 import discord
@@ -125,8 +125,15 @@ MESSAGE_BUCKET = "f4k3c4a5e5b0c7e7"  # X-RateLimit-Bucket of POST /channels/{id}
 COMMAND_NAME_RE = re.compile(r"^[-_\w]{1,32}$")
 
 
-def _now_iso(offset: float = 0.0) -> str:
-    return (datetime.now(UTC) + timedelta(seconds=offset)).isoformat()
+class _HostClock:
+    """The host's time: the fake's default clock (a test passes a ``bot.clock.FixedClock`` instead)."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class ClockLike(Protocol):
+    def now(self) -> datetime: ...
 
 
 def _normalise_path(path: str) -> str:
@@ -218,6 +225,9 @@ class Fault:
     """A scripted answer served instead of the normal one to a single request.
 
     ``body`` is JSON-encoded unless it is a str (then sent as ``content_type``); ``delay`` stalls first.
+    ``handle`` does the request's real work first (the fault is about the answer, not the request);
+    ``hold`` keeps the answer back until ``fake.release_held()`` or the fake closes, as when the bot's
+    process dies, or its connection drops, while Discord is (or is not yet) working on the request.
     """
 
     status: int
@@ -225,6 +235,23 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     content_type: str = "application/json"
+    handle: bool = False
+    hold: bool = False
+
+    @classmethod
+    def passed(cls) -> Fault:
+        """No fault: the request is served normally (a placeholder to let earlier requests through)."""
+        return cls(0, handle=True)
+
+    @classmethod
+    def answer_lost(cls) -> Fault:
+        """Discord does the work (the message exists) but its answer never reaches the bot."""
+        return cls(0, handle=True, hold=True)
+
+    @classmethod
+    def never_handled(cls) -> Fault:
+        """The request reaches Discord but nothing is done before the bot is gone (a 504 if released)."""
+        return cls(504, {"message": "504: Gateway Timeout", "code": 0}, hold=True)
 
     @classmethod
     def rate_limited(cls, retry_after: float = 0.05, *, global_: bool = False, limit: int = 5) -> Fault:
@@ -440,8 +467,12 @@ class FakeDiscord:
         interaction_timeout: float | None = 3.0,
         bot_name: str = "paperboy",
         bot_permissions: int = BOT_ROLE_PERMISSIONS,
+        clock: ClockLike | None = None,
+        nonce_window: float = 300.0,
     ) -> None:
         self.host, self.port = host, port
+        self.clock: ClockLike = clock or _HostClock()
+        self.nonce_window = nonce_window
         self.token = token  # None: any token logs in
         self.heartbeat_interval = heartbeat_interval
         self.enforce_rate_limits = enforce_rate_limits
@@ -467,6 +498,7 @@ class FakeDiscord:
         self.interactions: dict[int, FakeInteraction] = {}
         self.deleted_channels: set[int] = set()
         self.dms_closed: set[int] = set()
+        self.held = 0  # requests whose answer is being held back (Fault.hold)
 
         # -- logs and counters --
         self.requests: list[RequestRecord] = []
@@ -490,6 +522,8 @@ class FakeDiscord:
         self._emit_lock = asyncio.Lock()
         self._changed = asyncio.Event()
         self._last_snowflake = 0
+        self._release = asyncio.Event()
+        self._nonces: dict[tuple[str, str], tuple[float, int]] = {}  # (author, nonce) → (when, message id)
         self._global_window = (0.0, 0)
         self._message_buckets: dict[str, tuple[float, int]] = {}
         self._runner: web.AppRunner | None = None
@@ -534,6 +568,7 @@ class FakeDiscord:
         return self
 
     async def close(self) -> None:
+        self.release_held()
         for conn in list(self._conns):
             with contextlib.suppress(Exception):
                 await conn.ws.close(code=1001, message=b"fake shutting down")
@@ -565,9 +600,16 @@ class FakeDiscord:
 
     # --------------------------------------------------------------------------------- world building
 
+    def _now(self) -> datetime:
+        return self.clock.now()
+
+    def _now_iso(self) -> str:
+        return self._now().isoformat()
+
     def snowflake(self) -> int:
-        """A fresh, increasing snowflake carrying the current time (discord.py reads message ages)."""
-        value = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22
+        """A fresh, increasing snowflake carrying the fake's clock (discord.py reads message ages; the bot
+        compares snowflakes with its own clock, so a test gives both the same ``clock``)."""
+        value = (int(self._now().timestamp() * 1000) - DISCORD_EPOCH_MS) << 22
         value = max(value, self._last_snowflake + 1)
         self._last_snowflake = value
         return value
@@ -647,7 +689,7 @@ class FakeDiscord:
             "roles": [str(r) for r in roles],
             "nick": nick,
             "avatar": None,
-            "joined_at": _now_iso(),
+            "joined_at": self._now_iso(),
             "premium_since": None,
             "deaf": False,
             "mute": False,
@@ -851,6 +893,19 @@ class FakeDiscord:
         fault.delay = delay
         self.script(method, path, *[fault] * times)
 
+    def release_held(self) -> None:
+        """Let every answer held back by a ``hold`` fault go (to a client that is usually gone by then)."""
+        self._release.set()
+        self._release = asyncio.Event()
+
+    async def _hold(self) -> None:
+        self.held += 1
+        self._notify()
+        try:
+            await self._release.wait()
+        finally:
+            self.held -= 1
+
     def _take_fault(self, method: str, route: _Route, path: str) -> Fault | None:
         for key in ((method, path), (method, _normalise_path(route.template))):
             queue = self._faults.get(key)
@@ -1004,7 +1059,9 @@ class FakeDiscord:
         if needs_auth and self.token is not None and request.headers.get("Authorization") != f"Bot {self.token}":
             raise ApiError(401, "401: Unauthorized", 0)
         fault = self._take_fault(call.method, route, call.path)
-        if fault is not None:
+        if fault is not None and not fault.handle:
+            if fault.hold:
+                await self._hold()
             if fault.delay:
                 await asyncio.sleep(fault.delay)
             return fault.response()
@@ -1018,6 +1075,8 @@ class FakeDiscord:
         except ApiError as exc:
             response = exc.response()
         response.headers.update(extra)
+        if fault is not None and fault.hold:
+            await self._hold()
         return response
 
     # --------------------------------------------------------------------------------- REST: users etc.
@@ -1198,7 +1257,7 @@ class FakeDiscord:
                 if key in body:
                     meta[key] = body[key]
             if "archived" in body:
-                meta["archive_timestamp"] = _now_iso()
+                meta["archive_timestamp"] = self._now_iso()
         await self._echo("THREAD_UPDATE" if channel["type"] in THREAD_TYPES else "CHANNEL_UPDATE", channel)
         return json_response(channel)
 
@@ -1321,7 +1380,7 @@ class FakeDiscord:
             "type": 0,
             "author": self._public_user(author_id),
             "content": body.get("content") or "",
-            "timestamp": _now_iso(),
+            "timestamp": self._now_iso(),
             "edited_timestamp": None,
             "tts": bool(body.get("tts")),
             "mention_everyone": False,
@@ -1386,23 +1445,71 @@ class FakeDiscord:
         form.check()
         if self._is_empty(body) and not call.files:
             raise ApiError(400, "Cannot send an empty message", 50006)
+        same = self._same_nonce(body)
+        if same is not None:  # enforce_nonce: the message sent moments ago, not a second one
+            return json_response(self._public_message(same))
         message = self._create_message(channel, body, call.files)
+        if body.get("enforce_nonce") and body.get("nonce") is not None:
+            self._nonces[(message["author"]["id"], str(body["nonce"]))] = (self._now().timestamp(), int(message["id"]))
         await self._echo("MESSAGE_CREATE", message)
         return json_response(self._public_message(message))
 
+    def _same_nonce(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """Discord: with ``enforce_nonce``, a nonce the same author used in the past few minutes
+        (``nonce_window`` seconds of the fake's clock) returns that message and creates none."""
+        if not body.get("enforce_nonce") or body.get("nonce") is None:
+            return None
+        seen = self._nonces.get((str(self.bot_id), str(body["nonce"])))
+        if seen is None or self._now().timestamp() - seen[0] > self.nonce_window:
+            return None
+        return self.messages.get(seen[1])
+
+    @staticmethod
+    def _stored(message: dict[str, Any]) -> dict[str, Any]:
+        """A message as Discord returns it later: the nonce is only echoed on creation, never stored."""
+        return {k: v for k, v in message.items() if k != "nonce"}
+
     async def _get_messages(self, call: _Call) -> web.Response:
+        """Discord's history page: at most ``limit`` (1–100, default 50) messages, always newest first.
+        ``before``: the newest ones older than the id; ``after``: the *oldest* ones newer than the id
+        (discord.py pages forward from the first element); ``around``: half before, half from the id on.
+        Only one of the three at a time."""
         cid = int(self._channel(call.params["channel_id"], need=VIEW_CHANNEL | READ_MESSAGE_HISTORY)["id"])
-        limit = min(int(call.query.get("limit", "50")), 100)
-        found = self.messages_in(cid)
-        if "before" in call.query:
-            found = [m for m in found if int(m["id"]) < int(call.query["before"])]
-        if "after" in call.query:
-            found = [m for m in found if int(m["id"]) > int(call.query["after"])][:limit]
-        return json_response(list(reversed(found[-limit:])))
+        form = _Form()
+        anchors = [k for k in ("around", "before", "after") if k in call.query]
+        if len(anchors) > 1:
+            form.add((anchors[1],), "BASE_TYPE_BAD_VALUE", "Only one of around, before, after may be passed.")
+        try:
+            limit = int(call.query.get("limit", "50"))
+        except ValueError:
+            form.add(("limit",), "NUMBER_TYPE_COERCE", "Value is not int.")
+            limit = 50
+        if not 1 <= limit <= 100:
+            form.add(("limit",), "NUMBER_TYPE_MAX" if limit > 100 else "NUMBER_TYPE_MIN",
+                     "int value should be between 1 and 100.")
+        ids: dict[str, int] = {}
+        for key in anchors:
+            try:
+                ids[key] = int(call.query[key])
+            except ValueError:
+                form.add((key,), "NUMBER_TYPE_COERCE", "Value is not snowflake.")
+        form.check()
+        found = sorted(self.messages_in(cid), key=lambda m: int(m["id"]))  # oldest first
+        if "after" in ids:
+            page = [m for m in found if int(m["id"]) > ids["after"]][:limit]
+        elif "around" in ids:
+            older = [m for m in found if int(m["id"]) < ids["around"]]
+            newer = [m for m in found if int(m["id"]) >= ids["around"]]
+            page = older[max(0, len(older) - limit // 2):] + newer[: limit - limit // 2]
+        else:
+            if "before" in ids:
+                found = [m for m in found if int(m["id"]) < ids["before"]]
+            page = found[-limit:]
+        return json_response([self._stored(m) for m in reversed(page)])
 
     async def _get_message(self, call: _Call) -> web.Response:
         cid = int(self._channel(call.params["channel_id"], need=VIEW_CHANNEL | READ_MESSAGE_HISTORY)["id"])
-        return json_response(self._public_message(self._message(cid, call.params["message_id"])))
+        return json_response(self._stored(self._message(cid, call.params["message_id"])))
 
     def _apply_edit(self, message: dict[str, Any], body: dict[str, Any], files: list[dict[str, Any]]) -> None:
         form = _Form()
@@ -1421,7 +1528,7 @@ class FakeDiscord:
         if self._is_empty(updated):
             raise ApiError(400, "Cannot send an empty message", 50006)
         message.update(updated)
-        message["edited_timestamp"] = _now_iso()
+        message["edited_timestamp"] = self._now_iso()
         self.message_edits.append({"message_id": int(message["id"]), "json": body, "time": time.monotonic()})
 
     async def _patch_message(self, call: _Call) -> web.Response:
@@ -1464,7 +1571,7 @@ class FakeDiscord:
         if duration not in (60, 1440, 4320, 10080):
             form.add(("auto_archive_duration",), "BASE_TYPE_CHOICES", "Value must be one of {60, 1440, 4320, 10080}.")
         form.check()
-        now = _now_iso()
+        now = self._now_iso()
         thread = {
             "id": str(tid),
             "type": type_,

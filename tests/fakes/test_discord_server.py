@@ -7,6 +7,7 @@ import asyncio
 import io
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import aiohttp
 import discord
@@ -14,6 +15,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
+from bot.clock import FixedClock
 from tests.fakes.discord_server import FakeDiscord, Fault, run_bot
 
 pytestmark = pytest.mark.timeout(10)
@@ -414,3 +416,64 @@ async def test_more_interaction_shapes(fake: FakeDiscord) -> None:
             await channel.fetch_message(reply.id)
         fetched = await channel.fetch_message(seed)
         assert fetched.author.id == fake.user_id
+
+
+async def test_history_pages_like_discord(fake: FakeDiscord, bot: commands.Bot) -> None:
+    ids = [fake.add_message(fake.channel_id, f"m{i}") for i in range(250)]
+    channel = bot.get_partial_messageable(fake.channel_id)
+    base = f"{fake.api_base}/channels/{fake.channel_id}/messages"
+    async with aiohttp.ClientSession() as session:
+        async with session.get(base, params={"after": str(ids[9]), "limit": "3"}) as resp:
+            # after=: the three oldest newer than the id, answered newest first, as Discord does
+            assert [m["content"] for m in await resp.json()] == ["m12", "m11", "m10"]
+        async with session.get(base, params={"before": str(ids[9]), "limit": "3"}) as resp:
+            assert [m["content"] for m in await resp.json()] == ["m8", "m7", "m6"]
+        async with session.get(base, params={"around": str(ids[9]), "limit": "4"}) as resp:
+            assert [m["content"] for m in await resp.json()] == ["m10", "m9", "m8", "m7"]
+        async with session.get(base) as resp:
+            assert len(await resp.json()) == 50  # Discord's default page
+        for query in ({"limit": "101"}, {"limit": "0"}, {"after": "1", "before": "2"}, {"after": "x"}):
+            async with session.get(base, params=query) as resp:
+                assert resp.status == 400 and (await resp.json())["code"] == 50035, query
+    # discord.py's own paging over the fake: oldest first with after=, every message once
+    forward = [m.content async for m in channel.history(limit=None, after=discord.Object(ids[0]))]
+    assert forward == [f"m{i}" for i in range(1, 250)]
+    backward = [m.content async for m in channel.history(limit=120)]
+    assert backward == [f"m{i}" for i in range(249, 129, -1)]
+    after_requests = [r for r in fake.calls("GET", "/channels/{id}/messages") if "after" in r.query]
+    assert [r.query["limit"] for r in after_requests[-3:]] == ["100", "100", "100"]
+
+
+async def test_nonce_is_enforced_for_a_few_minutes_and_never_stored() -> None:
+    clock = FixedClock()
+    async with FakeDiscord(clock=clock, nonce_window=300) as timed:
+        client = make_bot()
+        async with run_bot(client, timed):
+            channel = client.get_partial_messageable(timed.channel_id)
+            first = await channel.send("digest", nonce="n1")
+            again = await channel.send("digest", nonce="n1")
+            assert again.id == first.id and len(timed.messages_in(timed.channel_id)) == 1
+            assert first.created_at == clock.now()  # snowflakes follow the fake's clock
+            clock.advance(timedelta(seconds=301))
+            later = await channel.send("digest", nonce="n1")
+            assert later.id != first.id and len(timed.messages_in(timed.channel_id)) == 2
+            fetched = await channel.fetch_message(first.id)
+            assert fetched.nonce is None  # the nonce is echoed on creation only
+            assert [m.nonce async for m in channel.history(limit=5)] == [None, None]
+
+
+async def test_held_answers_model_a_crash_mid_request(fake: FakeDiscord, bot: commands.Bot) -> None:
+    channel = bot.get_partial_messageable(fake.channel_id)
+    fake.script("POST", "/channels/{id}/messages", Fault.passed(), Fault.answer_lost(), Fault.never_handled())
+    await channel.send("one")
+    lost = asyncio.create_task(channel.send("two"))
+    await fake.wait_for(lambda: fake.held == 1, what="the answer to 'two' held back")
+    assert [m["content"] for m in fake.messages_in(fake.channel_id)] == ["one", "two"]  # created all the same
+    lost.cancel()
+    never = asyncio.create_task(channel.send("three"))
+    await fake.wait_for(lambda: fake.held == 2, what="'three' held before it is handled")
+    never.cancel()
+    await asyncio.gather(lost, never, return_exceptions=True)
+    fake.release_held()
+    await fake.wait_for(lambda: fake.held == 0, what="held answers released")
+    assert [m["content"] for m in fake.messages_in(fake.channel_id)] == ["one", "two"]

@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot.channels import Channel, Channels
 from bot.clock import today_in
+from bot.delivery import OutcomeKind, exhaustive
 from bot.discord.tree import reply_privately
 from bot.models import parse_day
 from bot.subscriptions import Subscriptions
@@ -30,6 +31,20 @@ log = logging.getLogger(__name__)
 _ZONES = sorted(zoneinfo.available_timezones())
 NEEDED = ("view_channel", "send_messages", "embed_links", "read_message_history")
 NEEDED_THREAD = ("create_public_threads", "send_messages_in_threads")
+
+
+#: ``/digest now``'s answer for each outcome; ``exhaustive`` refuses to import without one for every kind.
+NOW_REPLIES = exhaustive({
+    OutcomeKind.DELIVERED: "Posted the digest of {day} ({sent} messages).",
+    OutcomeKind.ALREADY: "The digest of {day} was already posted in <#{cid}>; nothing was sent twice.",
+    OutcomeKind.SKIPPED: "Not posted: {detail}.",
+    OutcomeKind.DISABLED: "Not posted: {detail}",
+    OutcomeKind.THREAD_GONE: "Posted {sent} messages of the digest of {day}, then its thread was deleted or "
+                             "locked, so the rest of that day is not posted ({detail}). The channel itself "
+                             "still gets its digests.",
+    OutcomeKind.RETRY_LATER: "Discord is having trouble ({detail}); I will try again in 10 minutes.",
+    OutcomeKind.DM_CLOSED: "Not posted: {detail}.",
+}, "the /digest now replies")
 
 
 def _ts(dt: datetime | None) -> str:
@@ -150,12 +165,8 @@ class Admin(commands.Cog):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         outcome = await self.bot.digests.post(str(cid), day)
-        words = {"delivered": f"Posted the digest of {day} ({outcome.sent} messages).",
-                 "already": f"The digest of {day} was already posted in <#{cid}>; nothing was sent twice.",
-                 "skipped": f"Not posted: {outcome.detail}.",
-                 "disabled": f"Not posted: {outcome.detail}",
-                 "retry_later": f"Discord is having trouble ({outcome.detail}); I will try again in 10 minutes."}
-        await self._reply(interaction, words[outcome.status])
+        await self._reply(interaction, NOW_REPLIES[outcome.status].format(
+            day=day, cid=cid, sent=outcome.sent, detail=outcome.detail))
 
     async def _toggle(self, interaction: discord.Interaction, channel: discord.TextChannel | None, action: str) -> None:
         cid = self._target(interaction, channel)
