@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.channels import Channel, Channels
-from bot.render import escape_markdown, mention_message, neutralize_mentions, render_digest, thread_name
+from bot.render import digest_messages, escape_markdown, mention_message, neutralize_mentions, thread_name
 from bot.store import Store, now_iso
 from bot.subscriptions import Subscriptions, plan_dm, role_mention_plan
 
@@ -132,7 +132,8 @@ def plan_channel(store: Store, channel: Channel, day: str) -> list[dict]:
     each role whose tag is among the day's papers, once; it is the only message allowed to ping.
     """
     papers = store.papers_on(day, channel.tags)
-    messages = render_digest(day, papers, layout=channel.layout, highlight_tags=channel.tags)
+    rendered = digest_messages(day, papers, layout=channel.layout, highlight_tags=channel.tags)
+    messages = [payload for payload, _ in rendered]
     roles = role_mention_plan(store, channel.guild_id, day, [p.tags for p in papers]) if papers else None
     plan: list[dict] = []
     if channel.layout == "thread" and papers:
@@ -145,10 +146,8 @@ def plan_channel(store: Store, channel: Channel, day: str) -> list[dict]:
         return plan
     if not papers:
         return [{"kind": "note", "paper_ids": [], "payload": messages[0]}]
-    for i, message in enumerate(messages):
-        footers = [(e.get("footer") or {}).get("text", "") for e in message.get("embeds", [])]
-        ids = [f.rsplit("arXiv:", 1)[-1] for f in footers if "arXiv:" in f]
-        plan.append({"kind": "header" if i == 0 else "pack", "paper_ids": ids, "payload": message})
+    for i, (message, ids) in enumerate(rendered):  # packed messages need not be contiguous in rank
+        plan.append({"kind": "header" if i == 0 else "pack", "paper_ids": list(ids), "payload": message})
         if i == 0 and roles:
             plan.append({"kind": "roles", "paper_ids": [], "payload": roles})
     return plan
