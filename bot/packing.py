@@ -5,7 +5,8 @@ embed is bigger than the room left, and a 36-paper day took 9 messages where 8 h
 NP-hard in general, but here a message holds a few embeds of ~1,000–2,000 characters in 6,000, which
 is where *bin completion* (Korf, 2002) is at its best: fill one message at a time around the largest
 item left, trying only completions no swap could improve, and cut a branch as soon as the room wasted
-so far, or a lower bound on what is left, rules it out. Real days are settled in a few thousand steps.
+so far, or a lower bound on what is left, rules it out. Most real days are settled in a few thousand
+steps, the hardest sample day in about 60,000.
 
 Every search has a step budget (counted, not timed, so a result never depends on the machine). When
 it runs out, the best packing found so far is used and :attr:`Packing.optimal` says so.
@@ -21,12 +22,13 @@ Pure functions on sizes; :mod:`bot.render` turns embeds into sizes and groups ba
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-#: Steps for deciding whether one message count fits; real days need at most ~60,000.
-DEFAULT_BUDGET = 500_000
+#: Steps for finding the fewest messages (half at most for the lower bound); the hardest sample day
+#: needs about 60,000, and 200,000 take about half a second.
+DEFAULT_BUDGET = 200_000
 #: Steps for ordering the messages once their count is known (then the best order found is kept).
 ORDER_BUDGET = 30_000
 #: Steps for each "does the rest still fit?" question the order search asks.
@@ -51,24 +53,35 @@ class _OutOfBudget(Exception):
     pass
 
 
+_UNDECIDED: list[list[int]] = []  # a search that ran out of steps (compared by identity)
+
+
 def lower_bound(sizes: Sequence[int], max_chars: int, max_count: int) -> int:
-    """The largest of: the count limit, the total size, and Martello and Toth's L2 bound.
+    """The largest of: the count limit (or fewer, when even the smallest items fill a message sooner),
+    the total size, and Martello and Toth's L2 bound.
 
     L2, for each threshold t ≤ C/2: items over C−t each need their own message; items in (C/2, C−t]
     need one each as well (no two share one), and items in [t, C/2] can only use what those leave free.
     """
     if not sizes:
         return 0
-    best = max(math.ceil(len(sizes) / max_count), math.ceil(sum(sizes) / max_chars))
+    s = sorted(sizes)
+    prefix = [0]
+    for x in s:
+        prefix.append(prefix[-1] + x)
+    # No message holds more items than the smallest ones that fit together.
+    most = max(1, min(max_count, bisect_right(prefix, max_chars) - 1))
+    best = max(math.ceil(len(s) / most), math.ceil(prefix[-1] / max_chars))
     half = max_chars / 2
-    if max(sizes) <= half:
+    if s[-1] <= half:
         return best  # every threshold gives the total-size bound again
-    for t in {0, *(s for s in sizes if s <= half)}:
-        big = sum(1 for s in sizes if s > max_chars - t)
-        mid = [s for s in sizes if half < s <= max_chars - t]
-        small = sum(s for s in sizes if t <= s <= half)
-        free = len(mid) * max_chars - sum(mid)
-        best = max(best, big + len(mid) + max(0, math.ceil((small - free) / max_chars)))
+    n, over_half = len(s), bisect_right(s, half)  # s[over_half:] are the items over C/2
+    for t in {0, *s[:over_half]}:
+        top = bisect_right(s, max_chars - t)  # s[top:] are over C−t
+        mid_count = max(0, top - over_half)
+        mid_free = mid_count * max_chars - (prefix[top] - prefix[over_half]) if mid_count else 0
+        small = prefix[over_half] - prefix[bisect_left(s, t)]
+        best = max(best, (n - top) + mid_count + max(0, math.ceil((small - mid_free) / max_chars)))
     return best
 
 
@@ -128,8 +141,10 @@ class _Packer:
         self.known: dict[tuple[int, int], bool] = {}  # what :meth:`fits` answered
         self.unsure = False  # some "no" from :meth:`fits` was a search cut short
 
-    def _step(self) -> None:
-        self.steps -= 1
+    def _step(self, items: int = 0) -> None:
+        """Count one step, more for work that grows with the ``items`` it looks at (a lower bound, a
+        first-fit pass), so that steps stay roughly proportional to time however big the day."""
+        self.steps -= 1 + items // 32
         if self.steps < 0:
             raise _OutOfBudget
 
@@ -141,6 +156,7 @@ class _Packer:
         costs the order search an option (it never makes a packing wrong)."""
         key = (sum(1 << i for i in items), k)
         if key not in self.known:
+            self._step(len(items))
             sizes = [self.size[i] for i in items]
             if lower_bound(sizes, self.cap, self.limit) > k:
                 self.known[key] = False
@@ -158,6 +174,18 @@ class _Packer:
                     self.steps = total - (min(total, FIT_STEPS) - self.steps)
         return self.known[key]
 
+    def attempt(self, items: Sequence[int], k: int, share: float = 1.0) -> list[list[int]] | None:
+        """:meth:`fit` with at most ``share`` of the steps left: its packing, None (impossible), or
+        :data:`_UNDECIDED` when the steps ran out first."""
+        total = self.steps
+        self.steps = int(total * share)
+        try:
+            return self.fit(items, k)
+        except _OutOfBudget:
+            return _UNDECIDED
+        finally:
+            self.steps = total - (int(total * share) - max(self.steps, 0))
+
     def fit(self, items: Sequence[int], k: int) -> list[list[int]] | None:
         """``items`` in ``k`` messages, or None when that is impossible (raises when out of budget)."""
         rest = sorted(items, key=lambda i: (-self.size[i], i))
@@ -168,7 +196,7 @@ class _Packer:
             return []
         if (mask, k) in self.no:
             return None
-        self._step()
+        self._step(len(rest))
         sizes = [self.size[i] for i in rest]
         if k <= 0 or lower_bound(sizes, self.cap, self.limit) > k:
             self.no.add((mask, k))
@@ -302,9 +330,10 @@ def pack(sizes: Sequence[int], *, max_chars: int, max_count: int, budget: int = 
          order_budget: int = ORDER_BUDGET) -> Packing:
     """The fewest messages for items of ``sizes`` (each message ≤ ``max_count`` items, ≤ ``max_chars``).
 
-    Counts from the lower bound up to next-fit's are tried in turn, each with ``budget`` steps; the
-    first that fits is the minimum (``optimal``) unless a smaller count ran out of budget undecided.
-    Then ``order_budget`` steps look for the reading order with the fewest inversions.
+    The lower bound is tried first (real days mostly meet it); failing that, counts from the better of
+    next-fit and first-fit decreasing downwards, until one is proven impossible (then the last that
+    fitted is the minimum). ``budget`` steps cover all of that; ``order_budget`` steps then look for the
+    reading order with the fewest inversions.
     """
     if any(s > max_chars for s in sizes):
         raise ValueError(f"an item of {max(sizes)} characters can never fit a message (limit {max_chars})")
@@ -312,18 +341,28 @@ def pack(sizes: Sequence[int], *, max_chars: int, max_count: int, budget: int = 
     best = next_fit(sizes, max_chars, max_count)
     if len(best) == bound:
         return Packing(tuple(map(tuple, best)), bound, True, 0, True)
-    if len(sizes) > MAX_EXACT:
-        quick = reading_order(first_fit_decreasing(sizes, max_chars, max_count))
-        best = quick if len(quick) < len(best) else best
-        return Packing(tuple(map(tuple, best)), bound, len(best) == bound, inversions(best), False)
-    undecided, ordered = False, True
-    for k in range(bound, len(best)):
-        try:
-            found = _Packer(sizes, max_chars, max_count, budget).fit(range(len(sizes)), k)
-        except _OutOfBudget:
-            undecided = True
-            continue
-        if found is not None:
-            best, ordered = _Packer(sizes, max_chars, max_count, order_budget).order(k, reading_order(found))
-            break
-    return Packing(tuple(map(tuple, best)), bound, not undecided, inversions(best), ordered)
+    quick = reading_order(first_fit_decreasing(sizes, max_chars, max_count))
+    best = quick if len(quick) < len(best) else best
+    if len(sizes) > MAX_EXACT or len(best) == bound:
+        proven = len(best) == bound
+    else:
+        packer = _Packer(sizes, max_chars, max_count, budget)
+        everything = range(len(sizes))
+        at_bound = packer.attempt(everything, bound, share=0.5)
+        proven = at_bound is not _UNDECIDED and at_bound is not None
+        if proven:
+            best = at_bound
+        else:
+            for k in range(len(best) - 1, bound, -1):
+                found = packer.attempt(everything, k)
+                if found is _UNDECIDED or found is None:
+                    proven = found is None
+                    break
+                best = found
+            else:
+                proven = at_bound is None
+    best = reading_order(best)
+    if inversions(best) == 0:  # next-fit's contiguous runs: nothing reads closer to the ranking
+        return Packing(tuple(map(tuple, best)), bound, proven, 0, True)
+    best, ordered = _Packer(sizes, max_chars, max_count, order_budget).order(len(best), best)
+    return Packing(tuple(map(tuple, best)), bound, proven, inversions(best), ordered)

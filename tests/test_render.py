@@ -520,6 +520,19 @@ def test_packer_bounds_and_budget() -> None:
         pack([6001], max_chars=6000, max_count=10)
 
 
+def test_packer_stays_valid_on_big_adversarial_days() -> None:
+    """Random sizes with little to spare, 200 items (the exact search's limit) and 250 (first-fit
+    decreasing): always a valid packing, never worse than next-fit, flagged when not proven."""
+    rng = random.Random(7)
+    for n, expected in ((200, (56, 51, 49)), (250, (74, 67, 63))):
+        sizes = [rng.randint(1000, 2000) for _ in range(n)]
+        packed = pack(sizes, max_chars=6000, max_count=10)
+        assert_valid_packing(packed.groups, sizes, 6000, 10)
+        assert (len(next_fit(sizes, 6000, 10)), len(packed.groups), packed.lower_bound) == expected
+        assert (packed.optimal, packed.least_inversions) == (False, False)  # said, not hidden
+        assert packed.inversions == inversions(packed.groups)
+
+
 #: (folder, day) → (papers, next-fit messages, packed messages, lower bound), for the channel layout.
 REAL_DAYS = {
     ("seed-format", "2024-09-27"): (12, 3, 3, 3),
