@@ -343,8 +343,12 @@ def pack(sizes: Sequence[int], *, max_chars: int, max_count: int, budget: int = 
         return Packing(tuple(map(tuple, best)), bound, True, 0, True)
     quick = reading_order(first_fit_decreasing(sizes, max_chars, max_count))
     best = quick if len(quick) < len(best) else best
-    if len(sizes) > MAX_EXACT or len(best) == bound:
-        proven = len(best) == bound
+    if len(sizes) > MAX_EXACT:
+        best = reading_order(best)
+        gone = inversions(best)
+        return Packing(tuple(map(tuple, best)), bound, len(best) == bound, gone, gone == 0)
+    if len(best) == bound:
+        proven = True
     else:
         packer = _Packer(sizes, max_chars, max_count, budget)
         everything = range(len(sizes))
