@@ -1,6 +1,15 @@
-"""Fan-out benchmark: one 30-paper digest to many channels through the rate-limited fake Discord.
+"""Delivery benchmark: packing every sample day, then one digest to many channels through the fake Discord.
 
-Run: .venv/bin/python benchmarks/bench_delivery.py [--channels 200] [--papers 30] [--layout channel|thread]
+Run: .venv/bin/python benchmarks/bench_delivery.py [--part all|packing|fanout] [--channels 200] [--papers 30]
+     [--layout channel|thread]
+
+Packing (``--part packing``, a few seconds): every day of every sample digest file in ``data/digests``
+(seed-format, older-formats and the 156 train days), rendered in the channel layout exactly as the bot
+sends it. Printed per day and in total, from the same run: papers; messages by next-fit in rank order
+(the old packer, the baseline); messages by the exact packer; the lower bound no packing can beat;
+the ratio greedy / packed; whether the minimum is proven; the packed order's inversions; time to pack.
+
+Fan-out (``--part fanout``):
 
 The real bot (PaperboyBot, scheduler catch-up, delivery ledger, DiscordSender over discord.py) posts to
 the fake Discord with Discord's limits enforced by the fake: 50 requests/s globally and 5 messages per
@@ -17,6 +26,7 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import sys
 import tempfile
 import time
@@ -30,8 +40,9 @@ from bot.channels import Channels  # noqa: E402
 from bot.clock import FixedClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.discord.client import PaperboyBot  # noqa: E402
-from bot.render import LIMITS, embed_chars, paper_embed  # noqa: E402
-from bot.sources.digest import load_file  # noqa: E402
+from bot.packing import lower_bound, next_fit, pack  # noqa: E402
+from bot.render import LIMITS, digest_messages, embed_chars, paper_embed, validate_message  # noqa: E402
+from bot.sources.digest import find_files, load_file  # noqa: E402
 from bot.store import Store  # noqa: E402
 from tests.fakes.discord_server import FakeDiscord, run_bot  # noqa: E402
 
@@ -39,9 +50,62 @@ DAY = "2025-05-30"
 
 
 def fewest_messages(embeds: list[dict]) -> int:
-    """A lower bound on messages for these embeds: the 10-per-message and 6000-char limits alone."""
-    total = sum(embed_chars(e) for e in embeds)
-    return max(math.ceil(len(embeds) / LIMITS["embeds_per_message"]), math.ceil(total / LIMITS["total"]))
+    """The fewest messages these embeds fit in (the exact packer's count; proven on every sample day)."""
+    return len(pack([embed_chars(e) for e in embeds], max_chars=LIMITS["total"],
+                    max_count=LIMITS["embeds_per_message"]).groups)
+
+
+def packing_rows(data: Path) -> list[dict]:
+    """One row per (digest file, day): the channel-layout digest the bot would send for that day."""
+    rows = []
+    for path in find_files([data / "digests"]):
+        papers_by_day: dict[str, list] = {}
+        for paper in load_file(path).papers:
+            for day in paper.dates:
+                papers_by_day.setdefault(day, []).append(paper)
+        for day, papers in sorted(papers_by_day.items()):
+            embeds = [paper_embed(p, day=day) for p in papers]
+            sizes = [embed_chars(e) for e in embeds]
+            t0 = time.perf_counter()
+            messages = digest_messages(day, papers)
+            ms = (time.perf_counter() - t0) * 1000
+            packed = pack(sizes, max_chars=LIMITS["total"], max_count=LIMITS["embeds_per_message"])
+            assert [ids for _, ids in messages] == [tuple(papers[i].arxiv_id for i in g) for g in packed.groups]
+            cap, most = LIMITS["total"], LIMITS["embeds_per_message"]
+            rows.append({
+                "file": str(path.relative_to(data / "digests")), "day": day, "papers": len(papers),
+                "greedy": len(next_fit(sizes, cap, most)), "packed": len(messages),
+                "lower_bound": lower_bound(sizes, cap, most),
+                "proven": packed.optimal, "inversions": packed.inversions, "render_ms": round(ms, 1),
+                "invalid": sum(bool(validate_message(m)) for m, _ in messages),
+            })
+    return rows
+
+
+def print_packing(rows: list[dict]) -> None:
+    print(f"{'file':<28} {'day':<10} {'papers':>6} {'greedy':>6} {'packed':>6} {'bound':>5} {'ratio':>6} "
+          f"{'proven':>6} {'inv':>4} {'ms':>6}")
+    for r in rows:
+        print(f"{r['file']:<28} {r['day']:<10} {r['papers']:>6} {r['greedy']:>6} {r['packed']:>6} "
+              f"{r['lower_bound']:>5} {r['greedy'] / r['packed']:>6.3f} {'yes' if r['proven'] else 'NO':>6} "
+              f"{r['inversions']:>4} {r['render_ms']:>6.1f}")
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(r["file"].split("/")[0], []).append(r)
+    print(f"\n{'folder':<15} {'days':>5} {'papers':>6} {'greedy':>6} {'packed':>6} {'bound':>5} {'ratio':>6} "
+          f"{'fewer':>5} {'=bound':>6} {'proven':>6} {'worst':>6} {'max ms':>7} {'invalid':>7}")
+    for name, rs in [*sorted(groups.items()), ("all", rows)]:
+        greedy, packed = sum(r["greedy"] for r in rs), sum(r["packed"] for r in rs)
+        worst = max((r["greedy"] / r["packed"] for r in rs if r["packed"]), default=1.0)
+        print(f"{name:<15} {len(rs):>5} {sum(r['papers'] for r in rs):>6} {greedy:>6} {packed:>6} "
+              f"{sum(r['lower_bound'] for r in rs):>5} {greedy / packed:>6.3f} "
+              f"{sum(r['packed'] < r['greedy'] for r in rs):>5} {sum(r['packed'] == r['lower_bound'] for r in rs):>6} "
+              f"{sum(r['proven'] for r in rs):>6} {worst:>6.3f} {max(r['render_ms'] for r in rs):>7.1f} "
+              f"{sum(r['invalid'] for r in rs):>7}")
+    print("greedy = next-fit in rank order (the old packer); packed = exact packer; bound = lower bound no "
+          "packing beats;\nfewer = days packed in fewer messages than greedy; =bound = days at the bound; "
+          "proven = minimum proven;\nworst = largest greedy/packed on one day; ms = rendering the whole day "
+          "(embeds + packing).")
 
 
 async def run(args: argparse.Namespace) -> dict:
@@ -96,21 +160,33 @@ async def run(args: argparse.Namespace) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--part", choices=("all", "packing", "fanout"), default="all")
     ap.add_argument("--channels", type=int, default=200)
     ap.add_argument("--papers", type=int, default=30)
     ap.add_argument("--layout", choices=("channel", "thread"), default="channel")
-    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    shared = Path(os.environ.get("PAPERBOY_SHARED", ROOT.parent / "shared"))
+    ap.add_argument("--data", type=Path, default=shared / "data")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     if not (args.data / "digests").exists():
         print(f"No sample data at {args.data}; pass --data.", file=sys.stderr)
         return 2
-    result = asyncio.run(run(args))
+    out: dict = {}
+    if args.part in ("all", "packing"):
+        out["packing"] = packing_rows(args.data)
+        if not args.json:
+            print_packing(out["packing"])
+    if args.part in ("all", "fanout"):
+        out["fanout"] = asyncio.run(run(args))
+        if not args.json:
+            print_fanout(out["fanout"])
     if args.json:
-        print(json.dumps(result, indent=2))
-        return 0
-    r = result
-    print(f"{r['papers']}-paper digest ({r['layout']} layout) to {r['channels']} channels; "
+        print(json.dumps(out, indent=2))
+    return 0
+
+
+def print_fanout(r: dict) -> None:
+    print(f"\n{r['papers']}-paper digest ({r['layout']} layout) to {r['channels']} channels; "
           f"{r['channels_delivered']} delivered")
     print(f"  wall time       {r['wall_s']:8.2f} s   minimum the limits allow {r['minimum_s']:8.2f} s"
           f"   ratio {r['wall_vs_minimum']}")
@@ -118,7 +194,6 @@ def main() -> int:
           f"{r['fewest_messages_per_channel']:5d}     ratio {r['messages_vs_fewest']}")
     print(f"  REST requests   {r['requests']:8d}     429s served {r['served_429']} "
           f"(global {r['served_429_global']})")
-    return 0
 
 
 if __name__ == "__main__":

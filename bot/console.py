@@ -5,38 +5,43 @@ from __future__ import annotations
 import textwrap
 
 from bot.models import Paper
-from bot.render import top_tags
-
-_CONTROL = {c: None for c in [*range(0, 9), 11, 12, *range(14, 32), 127, *range(0x80, 0xA0)]}
+from bot.render import strip_controls, top_tags
 
 
-def clean(text: str) -> str:
-    """Untrusted text made safe for a terminal: control characters (ANSI escapes among them) removed."""
-    return text.translate(_CONTROL)
+def clean(text: object) -> str:
+    """Untrusted text made safe for a terminal: control characters (ESC, so no ANSI sequence; a lone
+    CR, which would let a line overwrite itself), C1 controls and bidi controls removed; the same rule
+    as Discord payloads (:data:`bot.render.UNSAFE_CHARS`)."""
+    return strip_controls(text)
+
+
+def _line(text: object) -> str:
+    """Untrusted text on one line (a line break in a title must not forge the next line of output)."""
+    return " ".join(clean(text).split())
 
 
 def _short_authors(authors: list[str], keep: int = 5) -> str:
     if not authors:
         return "(authors not listed)"
-    return clean(", ".join(authors[:keep]) + (" et al." if len(authors) > keep else ""))
+    return _line(", ".join(authors[:keep]) + (" et al." if len(authors) > keep else ""))
 
 
 def format_paper(paper: Paper, *, index: int | None = None, width: int = 100) -> str:
     """A few lines per paper: title, authors, tags, links, then the summary as indented bullets."""
     head = f"{index}. " if index is not None else ""
-    lines = [f"{head}{clean(paper.title)}"]
+    lines = [f"{head}{_line(paper.title)}"]
     pad = " " * len(head)
     lines.append(f"{pad}{_short_authors(paper.authors)}")
-    meta = [f"arXiv:{paper.arxiv_id}"]
+    meta = [f"arXiv:{_line(paper.arxiv_id)}"]
     if paper.upvotes:
         meta.append(f"▲ {paper.upvotes}")
     if paper.tags:
-        meta.append(" · ".join(paper.tags))
+        meta.append(" · ".join(_line(t) for t in paper.tags))
     lines.append(pad + "  |  ".join(meta))
     links = [paper.url, *paper.github_urls, *paper.huggingface_urls]
     if paper.project_page:
         links.append(paper.project_page)
-    lines.append(pad + clean("  ".join(dict.fromkeys(links))))
+    lines.append(pad + "  ".join(dict.fromkeys(_line(u) for u in links)))
     text = clean(paper.summary or paper.abstract)
     for para in text.splitlines():
         para = para.strip()
@@ -51,9 +56,10 @@ def format_paper(paper: Paper, *, index: int | None = None, width: int = 100) ->
 
 def format_digest(day: str, papers: list[Paper], *, width: int = 100) -> str:
     """The day's digest as the terminal shows it: a header, then every paper."""
+    day = _line(day)
     if not papers:
         return f"No papers for {day}."
-    top = ", ".join(f"{t} ({n})" for t, n in top_tags(papers))
+    top = ", ".join(f"{t} ({n})" for t, n in top_tags(papers))  # top_tags strips controls
     header = f"Papers for {day} — {len(papers)} paper{'s' if len(papers) != 1 else ''}"
     if top:
         header += f"\nTop tags: {top}"

@@ -28,7 +28,7 @@ from typing import Protocol, TypeVar
 
 from bot.channels import Channel, Channels
 from bot.clock import SYSTEM_CLOCK, Clock
-from bot.render import escape_markdown, mention_message, neutralize_mentions, render_digest_with_ids, thread_name
+from bot.render import digest_messages, escape_markdown, mention_message, neutralize_mentions, thread_name
 from bot.store import Store
 from bot.subscriptions import Subscriptions, plan_dm, role_mention_plan
 
@@ -191,21 +191,21 @@ def plan_channel(store: Store, channel: Channel, day: str) -> list[dict]:
     Each message carries the ids of its papers as data, from the renderer.
     """
     papers = store.papers_on(day, channel.tags)
-    messages = render_digest_with_ids(day, papers, layout=channel.layout, highlight_tags=channel.tags)
+    messages = digest_messages(day, papers, layout=channel.layout, highlight_tags=channel.tags)
     roles = role_mention_plan(store, channel.guild_id, day, [p.tags for p in papers]) if papers else None
     if not papers:
         return [{"kind": "note", "paper_ids": [], "payload": messages[0][0]}]
     plan: list[dict] = []
     for i, (message, ids) in enumerate(messages):
         if i == 0:
-            item = {"kind": "header", "paper_ids": ids, "payload": message}
+            item = {"kind": "header", "paper_ids": list(ids), "payload": message}
             if channel.layout == "thread":
                 item["thread_name"] = thread_name(day, len(papers))
             plan.append(item)
             if roles:
                 plan.append({"kind": "roles", "paper_ids": [], "payload": roles})
         else:
-            plan.append({"kind": "paper" if channel.layout == "thread" else "pack", "paper_ids": ids,
+            plan.append({"kind": "paper" if channel.layout == "thread" else "pack", "paper_ids": list(ids),
                          "payload": message})
     return plan
 

@@ -16,6 +16,7 @@ from datetime import date
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from bot.models import Paper
+from bot.packing import pack
 from bot.taxonomy import ALL_TAGS, MODALITIES, modality_of
 
 #: Discord's hard limits (characters / counts); a payload over any of them is rejected with a 400.
@@ -71,6 +72,24 @@ _MENTION_AT = re.compile(r"@(?=everyone|here)", re.IGNORECASE)
 _MENTION_LT = re.compile(r"<(?=[@#/:]|a:|t:)")
 
 
+#: Code points no untrusted text keeps: C0 controls but tab and newline (ESC among them, so no ANSI
+#: sequence can drive a terminal), DEL, C1 controls, and the bidi controls that reorder what a reader
+#: sees (after U+202E, "report-fdp.exe" reads "report-exe.pdf"): LRE/RLE/PDF/LRO/RLO
+#: U+202A–U+202E, the isolates U+2066–U+2069, LRM/RLM U+200E/F and the Arabic letter mark U+061C.
+UNSAFE_CHARS = frozenset([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, *range(0x80, 0xA0),
+                          0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+_UNSAFE_TABLE = dict.fromkeys(UNSAFE_CHARS)
+
+
+def strip_controls(text: object) -> str:
+    """Untrusted text without control characters; line breaks (\r\n, \r) become \n, tabs stay.
+
+    Applied first, before escaping and de-pinging, so removing a control can never join the pieces of
+    a mention or a Markdown marker that the later steps would otherwise have caught.
+    """
+    return str(text).replace("\r\n", "\n").replace("\r", "\n").translate(_UNSAFE_TABLE)
+
+
 def escape_markdown(text: str) -> str:
     """Backslash-escape Markdown so untrusted text shows literally (no bold, spoilers, links, quotes).
 
@@ -91,9 +110,14 @@ def neutralize_mentions(text: str) -> str:
     return _MENTION_LT.sub("<" + ZWSP, text)
 
 
-def _plain(text: str) -> str:
-    """One line of untrusted text for a Markdown-rendering spot: whitespace collapsed, escaped, de-pinged."""
-    return neutralize_mentions(escape_markdown(" ".join(str(text).split())))
+def _one_line(text: object) -> str:
+    """Untrusted text as one line of plain text: controls stripped, whitespace collapsed."""
+    return " ".join(strip_controls(text).split())
+
+
+def _plain(text: object) -> str:
+    """One line of untrusted text for a Markdown-rendering spot: controls gone, escaped, de-pinged."""
+    return neutralize_mentions(escape_markdown(_one_line(text)))
 
 
 _NULLISH = {"", "null", "none", "n/a", "na", "-", "#"}
@@ -210,12 +234,12 @@ def _escape_summary(text: str) -> str:
 
 def _description(paper: Paper) -> str:
     """The bullet summary as "• " lines, or the abstract as a trimmed paragraph when there is none."""
-    is_list, items = _summary_items(paper.summary)
+    is_list, items = _summary_items(strip_controls(paper.summary))
     if is_list:
         return "\n".join(f"• {_escape_summary(i)}" for i in items)
     if items:
         return _escape_line_start(_escape_summary(items[0]))
-    abstract = " ".join(paper.abstract.split())
+    abstract = _one_line(paper.abstract)
     return truncate(_escape_line_start(_escape_summary(abstract)), ABSTRACT_CHARS) if abstract else ""
 
 
@@ -230,7 +254,7 @@ def author_line(authors: Iterable[str]) -> str:
     Not Markdown-escaped: Discord shows ``author.name`` as plain text, so a backslash would be
     shown too (HF user names like ``yilun_zhao`` would read ``yilun\\_zhao``).
     """
-    names = [neutralize_mentions(" ".join(str(a).split())) for a in authors]
+    names = [neutralize_mentions(_one_line(a)) for a in authors]
     names = [n for n in names if n]
     if not names:
         return ""
@@ -261,7 +285,7 @@ def _join_within(items: list[str], limit: int, sep: str = SEP) -> str:
 
 def _tag_items(tags: Iterable[str], highlight: set[str]) -> list[str]:
     items = []
-    for tag in dict.fromkeys(" ".join(str(t).split()) for t in tags):
+    for tag in dict.fromkeys(_one_line(t) for t in tags):
         if not tag:
             continue
         label = _plain(tag)
@@ -324,7 +348,7 @@ def _day_label(day: str) -> str:
     try:
         return f"{_WEEKDAYS[date.fromisoformat(day).weekday()]} {day}"
     except (TypeError, ValueError):
-        return " ".join(str(day).split())
+        return _one_line(day)
 
 
 def _plural(n: int, word: str) -> str:
@@ -347,10 +371,12 @@ def paper_embed(
     then links, tags, author and title, each cut at a whole word or link.
     """
     day = day or (max(paper.dates) if paper.dates else None)
-    title = truncate(_plain(paper.title) or paper.arxiv_id, LIMITS["title"])
+    arxiv_id = neutralize_mentions(_one_line(paper.arxiv_id))
+    title = truncate(_plain(paper.title) or escape_markdown(arxiv_id), LIMITS["title"])
     author = author_line(paper.authors)
-    footer = truncate(f"{day} · arXiv:{paper.arxiv_id}" if day else f"arXiv:{paper.arxiv_id}", 200)
-    highlight = {" ".join(t.split()).casefold() for t in highlight_tags}
+    day_text = neutralize_mentions(_one_line(day)) if day else ""
+    footer = truncate(f"{day_text} · arXiv:{arxiv_id}" if day_text else f"arXiv:{arxiv_id}", 200)
+    highlight = {_one_line(t).casefold() for t in highlight_tags}
     tag_items, link_items = _tag_items(paper.tags, highlight), _link_items(paper)
     upvotes = f"▲ {paper.upvotes}" if paper.upvotes > 0 else ""
 
@@ -405,7 +431,7 @@ def paper_embed(
 
 def top_tags(papers: list[Paper], n: int = 5) -> list[tuple[str, int]]:
     """Most frequent tags of the day (each paper counted once per tag); ties in taxonomy order."""
-    counts = Counter(t for p in papers for t in dict.fromkeys(" ".join(t.split()) for t in p.tags) if t)
+    counts = Counter(t for p in papers for t in dict.fromkeys(_one_line(t) for t in p.tags) if t)
     rank = {t: i for i, t in enumerate(ALL_TAGS)}
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], rank.get(kv[0], len(rank)), kv[0]))
     return ordered[:n]
@@ -422,7 +448,7 @@ def header_content(day: str, papers: list[Paper], *, title: str = "Papers for") 
 
 def thread_name(day: str, count: int) -> str:
     """Name of the day's thread (≤ 100 chars; thread names show no Markdown)."""
-    name = f"Papers for {_day_label(day)} · {_plural(count, 'paper')}"
+    name = f"Papers for {_day_label(day)} · {_plural(count, 'paper')}"  # _day_label strips controls
     return truncate(neutralize_mentions(name), LIMITS["thread_name"])
 
 
@@ -430,28 +456,60 @@ def _message(content: str, embeds: list[dict]) -> dict:
     return {"content": content, "embeds": embeds, "allowed_mentions": copy.deepcopy(NO_MENTIONS)}
 
 
-def pack_embeds(embeds: list[dict], *, content: str = "") -> list[dict]:
-    """Embeds into as few messages as greedy in-order packing allows (≤ 10 and ≤ 6000 chars each).
+def pack_embed_groups(embeds: list[dict], *, content: str = "") -> list[tuple[dict, tuple[int, ...]]]:
+    """Embeds in the fewest messages the limits allow, each message with the indexes of its embeds.
 
-    Next-fit is optimal for contiguous packing, and order is the digest's ranking, so it is kept.
-    ``content`` goes on the first message only.
+    Limits: ≤ 10 embeds and ≤ 6000 characters a message, counted as Discord counts them (code points
+    of every title, description, field name and value, footer text and author name; ``content`` has
+    its own 2000 limit and does not count). :func:`bot.packing.pack` finds the minimum exactly.
+    Reading order stays as close to ``embeds``' order (the ranking) as it can: a message's embeds in
+    rank order, messages ordered by their best-ranked embed, fewest pairs out of order. ``content``
+    (the header line) goes on the first message, the one that holds the top-ranked embed.
     """
-    messages: list[dict] = []
-    current: list[dict] = []
-    chars = 0
-    text = truncate(content, LIMITS["content"])
-    for embed in embeds:
-        n = embed_chars(embed)
+    sizes = [embed_chars(e) for e in embeds]
+    for n in sizes:
         if n > LIMITS["total"]:
             raise ValueError(f"an embed of {n} characters can never fit a message (limit {LIMITS['total']})")
-        if current and (len(current) >= LIMITS["embeds_per_message"] or chars + n > LIMITS["total"]):
-            messages.append(_message(text, current))
-            current, chars, text = [], 0, ""
-        current.append(embed)
-        chars += n
-    if current or text:
-        messages.append(_message(text, current))
-    return messages
+    text = truncate(content, LIMITS["content"])
+    groups = pack(sizes, max_chars=LIMITS["total"], max_count=LIMITS["embeds_per_message"]).groups
+    if not groups:
+        return [(_message(text, []), ())] if text else []
+    return [(_message(text if i == 0 else "", [embeds[j] for j in g]), g) for i, g in enumerate(groups)]
+
+
+def pack_embeds(embeds: list[dict], *, content: str = "") -> list[dict]:
+    """The payloads of :func:`pack_embed_groups`, for callers that need no indexes."""
+    return [message for message, _ in pack_embed_groups(embeds, content=content)]
+
+
+def digest_messages(
+    day: str,
+    papers: list[Paper],
+    *,
+    layout: str = "channel",
+    title: str = "Papers for",
+    highlight_tags: Iterable[str] = (),
+) -> list[tuple[dict, tuple[str, ...]]]:
+    """A day's digest as the exact, ordered list of (message payload, arXiv ids of its papers).
+
+    ``channel``: the header and the top papers, then the rest packed into the fewest messages (not
+    necessarily contiguous in rank, so each message says which papers it holds). ``thread``: a
+    header-only message (the thread hangs off it), then one message per paper so each can be
+    linked and reacted to on its own. An empty day is one short message, never silence.
+    """
+    if layout not in ("channel", "thread"):
+        raise ValueError(f"unknown layout {layout!r}: use 'channel' or 'thread'")
+    if not papers:
+        extra = f" ({_plain(title)})" if title != "Papers for" else ""
+        return [(_message(truncate(f"📭 No papers for {_plain(_day_label(day))}{extra}.", 2000), []), ())]
+    highlight = list(highlight_tags)
+    embeds = [paper_embed(p, day=day, highlight_tags=highlight) for p in papers]
+    header = header_content(day, papers, title=title)
+    if layout == "channel":
+        return [(message, tuple(papers[i].arxiv_id for i in group))
+                for message, group in pack_embed_groups(embeds, content=header)]
+    singles = ((_message("", [e]), (p.arxiv_id,)) for p, e in zip(papers, embeds, strict=True))
+    return [(_message(header, []), ()), *singles]
 
 
 def render_digest(
@@ -462,43 +520,9 @@ def render_digest(
     title: str = "Papers for",
     highlight_tags: Iterable[str] = (),
 ) -> list[dict]:
-    """A day's digest as the exact, ordered list of message payloads to send.
-
-    ``channel``: the header and as many embeds as fit, then packed embed messages. ``thread``: a
-    header-only message (the thread hangs off it), then one message per paper so each can be
-    linked and reacted to on its own. An empty day is one short message, never silence.
-    """
-    return [message for message, _ in render_digest_with_ids(day, papers, layout=layout, title=title,
-                                                             highlight_tags=highlight_tags)]
-
-
-def render_digest_with_ids(
-    day: str,
-    papers: list[Paper],
-    *,
-    layout: str = "channel",
-    title: str = "Papers for",
-    highlight_tags: Iterable[str] = (),
-) -> list[tuple[dict, list[str]]]:
-    """:func:`render_digest`, each message paired with the arXiv ids of the papers it carries.
-
-    The delivery ledger stores those ids as data, so nothing ever reads them back out of rendered
-    text. They follow the embed dicts themselves (``pack_embeds`` places the dicts it is given, it
-    never copies them), so any packing order keeps each id with its paper.
-    """
-    if layout not in ("channel", "thread"):
-        raise ValueError(f"unknown layout {layout!r}: use 'channel' or 'thread'")
-    if not papers:
-        extra = f" ({_plain(title)})" if title != "Papers for" else ""
-        return [(_message(truncate(f"📭 No papers for {_plain(_day_label(day))}{extra}.", 2000), []), [])]
-    highlight = list(highlight_tags)
-    embeds = [paper_embed(p, day=day, highlight_tags=highlight) for p in papers]
-    header = header_content(day, papers, title=title)
-    if layout == "channel":
-        owner = {id(e): p.arxiv_id for e, p in zip(embeds, papers, strict=True)}
-        return [(m, [owner[id(e)] for e in m["embeds"]]) for m in pack_embeds(embeds, content=header)]
-    per_paper = [(_message("", [e]), [p.arxiv_id]) for e, p in zip(embeds, papers, strict=True)]
-    return [(_message(header, []), []), *per_paper]
+    """The payloads of :func:`digest_messages` (what ``paperboy digest --json`` prints)."""
+    return [message for message, _ in digest_messages(day, papers, layout=layout, title=title,
+                                                      highlight_tags=highlight_tags)]
 
 
 def render_papers_page(
@@ -582,7 +606,7 @@ def mention_message(content: str, *, roles: Iterable[str] = (), users: Iterable[
     The one place paperboy lets a message ping: a tag mapped to a role, or a subscriber whose DMs are
     closed. ``allowed_mentions`` names those ids, so any other mention text stays silent.
     """
-    msg = _message(truncate(content, LIMITS["content"]), [])
+    msg = _message(truncate(strip_controls(content), LIMITS["content"]), [])
     msg["allowed_mentions"] = {"parse": [], "roles": [str(r) for r in roles], "users": [str(u) for u in users],
                                "replied_user": False}
     return msg

@@ -2,17 +2,47 @@
 
 from __future__ import annotations
 
-from bot.console import format_digest, format_paper
+import pytest
+
+from bot.console import clean, format_digest, format_paper
 from bot.models import Paper
+from bot.render import UNSAFE_CHARS
+
+
+def hostile_paper() -> Paper:
+    return Paper("2501.00001", "Evil \x1b[2J\x1b]0;pwned\x07 ti\u202etle\r\nforged line",
+                 authors=["A\x1b[31m", "B\u2066ob\u2069"],
+                 summary="- one \x1b[1mbold\r\n- two\u200f\r- three\x9b", github_urls=["https://github.com/a/b\x1b[0m"],
+                 tags=["Audio\u202e"], dates=["2025-01-24"], upvotes=3)
 
 
 def test_escape_sequences_in_untrusted_text_never_reach_the_terminal():
-    p = Paper("2501.00001", "Evil \x1b[2J\x1b]0;pwned\x07 title", authors=["A\x1b[31m"],
-              summary="- one \x1b[1mbold\n- two", github_urls=["https://github.com/a/b\x1b[0m"],
-              tags=["Audio"], dates=["2025-01-24"], upvotes=3)
-    out = format_paper(p, index=1)
-    assert "\x1b" not in out and "\x07" not in out
-    assert "Evil [2J]0;pwned title" in out and "• one [1mbold" in out and "▲ 3" in out
+    assert format_paper(hostile_paper(), index=1).split("\n") == [
+        "1. Evil [2J]0;pwned title forged line",  # a line break in a title cannot forge an output line
+        "   A[31m, Bob",
+        "   arXiv:2501.00001  |  ▲ 3  |  Audio",
+        "   https://arxiv.org/abs/2501.00001  https://github.com/a/b[0m",
+        "     • one [1mbold",  # the summary's own line breaks (CRLF, lone CR) stay line breaks
+        "     • two",
+        "     • three",
+    ]
+
+
+def test_digest_header_strips_controls_from_the_day():
+    out = format_digest("2025-01-24\x1b[2J", [hostile_paper()])
+    assert out.split("\n")[:3] == ["=" * 80, "Papers for 2025-01-24[2J — 1 paper", "Top tags: Audio (1)"]
+    assert format_digest("2025-01-25\u202e\x07", []) == "No papers for 2025-01-25."
+
+
+@pytest.mark.parametrize("char", sorted(UNSAFE_CHARS))
+def test_no_unsafe_character_reaches_the_terminal(char: int) -> None:
+    c = chr(char)
+    paper = Paper(f"2501.0000{c}1", f"T{c}itle", authors=[f"A{c}da"], summary=f"- o{c}ne\n- two",
+                  tags=[f"Au{c}dio"], github_urls=[f"https://github.com/o/r{c}"], project_page=f"https://p{c}.org",
+                  dates=["2025-01-24"], upvotes=1)
+    out = format_digest(f"2025-01-2{c}4", [paper]) + format_paper(paper)
+    assert not UNSAFE_CHARS & {ord(x) for x in out}
+    assert clean(f"a{c}b") == "ab"
 
 
 def test_digest_header_counts_and_an_empty_day():

@@ -4,6 +4,7 @@ untrusted text unable to ping, break Markdown or smuggle a non-http link."""
 from __future__ import annotations
 
 import json
+import random
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,20 +12,26 @@ from pathlib import Path
 import pytest
 
 from bot.models import Paper, arxiv_id_from
+from bot.packing import inversions, lower_bound, next_fit, pack
 from bot.render import (
     ABSTRACT_CHARS,
     LIMITS,
     MODALITY_COLORS,
     NO_MENTIONS,
+    UNSAFE_CHARS,
+    digest_messages,
     embed_chars,
     escape_markdown,
     header_content,
+    mention_message,
     neutralize_mentions,
+    pack_embed_groups,
     pack_embeds,
     paper_embed,
     render_digest,
     render_papers_page,
     safe_url,
+    strip_controls,
     thread_name,
     truncate,
     validate_message,
@@ -40,9 +47,9 @@ MD_TARGET = re.compile(r"(?<!\\)\]\(([^)\s]*)\)")
 # ── helpers ──────────────────────────────────────────────────────────────────────────────────────
 
 
-def load_seed_day(data_dir: Path, day: str) -> list[Paper]:
+def load_seed_day(data_dir: Path, day: str, folder: str = "seed-format") -> list[Paper]:
     """A seed-format JSON day as Papers (a tiny local reader, independent of the digest parser)."""
-    path = data_dir / "digests" / "seed-format" / f"{day}.json"
+    path = data_dir / "digests" / folder / f"{day}.json"
     if not path.exists():
         pytest.skip(f"sample day {path} is absent")
     papers = []
@@ -157,7 +164,14 @@ def test_sample_days_render_valid_complete_and_in_order(data_dir: Path, day: str
     for msg in messages:
         assert_clean(msg)
     ids = [footer_id(e) for m in messages for e in m["embeds"]]
-    assert ids == [p.arxiv_id for p in papers]  # each once, in order, embeds == papers
+    rank = {p.arxiv_id: i for i, p in enumerate(papers)}
+    assert sorted(ids, key=rank.__getitem__) == [p.arxiv_id for p in papers]  # each paper exactly once
+    groups = [[rank[footer_id(e)] for e in m["embeds"]] for m in messages if m["embeds"]]
+    assert all(g == sorted(g) for g in groups)  # by rank inside a message
+    assert [g[0] for g in groups] == sorted(g[0] for g in groups)  # messages by their best-ranked paper
+    listed = digest_messages(day, papers, layout=layout)
+    assert [m for m, _ in listed] == messages
+    assert [list(i) for _, i in listed] == [[footer_id(e) for e in m["embeds"]] for m in messages]
     if not papers:
         assert len(messages) == 1 and messages[0]["embeds"] == []
         assert "No papers for" in messages[0]["content"]
@@ -227,6 +241,60 @@ def test_adversarial_paper_is_clean(layout: str) -> None:
     more = int(re.search(r"\+(\d+) more$", links).group(1))
     assert shown + more == 30 + 1 + 1 + 1  # 30 GitHub + project page + 🤗 paper + the ")" HF URL
     assert "javascript" not in links and "data:" not in links and "ftp:" not in links
+
+
+def control_paper() -> Paper:
+    """Every kind of control character in every text field: ESC sequences, C1, NUL, bidi overrides,
+    isolates and marks, CR line ends."""
+    return Paper(
+        arxiv_id="2501.00001",
+        title="Evil\u202e txt.exe \x1b[31mred\x9b\x07 end",
+        authors=["Ali\u2066ce\u2069", "B\u200fob\x00"],
+        summary="- one \x1b[1mbold\u061c\r\n- two\u200e\r- three",
+        tags=["Audio\x1b", "Tab\u202aular"],
+        github_urls=["https://github.com/a/b\u202e"],
+        project_page="https://example.org/\x85x",
+        dates=["2025-01-24"],
+        upvotes=2,
+    )
+
+
+def test_control_and_bidi_characters_are_stripped_exactly() -> None:
+    embed = paper_embed(control_paper(), day="2025-01-24")
+    assert embed["title"] == "Evil txt.exe \\[31mred end"
+    assert embed["author"] == {"name": "Alice, Bob"}
+    assert embed["description"] == "• one \\[1mbold\n• two\n• three"  # line breaks kept, as bullets
+    assert embed["fields"][0]["value"] == "Audio · Tabular"
+    assert embed["fields"][2]["value"] == (
+        "[GitHub: a/b%E2%80%AE](https://github.com/a/b%E2%80%AE) · [Project page](https://example.org/%C2%85x)"
+        " · [🤗 Paper](https://huggingface.co/papers/2501.00001)")
+    assert embed["footer"] == {"text": "2025-01-24 · arXiv:2501.00001"}
+    assert header_content("2025-01-24", [control_paper()], title="Papers\u202e for") == (
+        "📰 **Papers for Friday 2025-01-24** — 1 paper · top tags: Audio (1), Tabular (1)")
+    assert thread_name("2025-01-24\x1b[2J", 1) == "Papers for 2025-01-24[2J · 1 paper"
+    assert mention_message("hi \x1b[2J <@1> \u202eabc", users=["1"])["content"] == "hi [2J <@1> abc"
+    bare = paper_embed(Paper(arxiv_id="2501.0\u202e0002", title="", abstract="Abs\x1b[0mtract\u2067 text"))
+    assert (bare["title"], bare["description"], bare["footer"]["text"]) == (
+        "2501.00002", "Abs\\[0mtract text", "arXiv:2501.00002")
+    assert strip_controls("a\tb\r\nc\rd\x1b\x7f\x85\u200b") == "a\tb\nc\nd\u200b"  # tab, LF, ZWSP stay
+
+
+@pytest.mark.parametrize("char", sorted(UNSAFE_CHARS))
+def test_no_unsafe_character_reaches_any_payload(char: int) -> None:
+    """Each unsafe code point, put into every untrusted text, is gone from every string sent."""
+    c = chr(char)
+    paper = Paper(arxiv_id=f"2501.{c}00003", title=f"T{c}itle", authors=[f"A{c}da"], summary=f"- o{c}ne\n- t{c}wo",
+                  abstract=f"ab{c}s", tags=[f"Au{c}dio", "Audio"], github_urls=[f"https://github.com/o/r{c}"],
+                  project_page=f"https://p{c}.org", dates=[f"2025-01-2{c}4"], upvotes=1)
+    payloads = [*render_digest(f"2025-01-2{c}4", [paper], layout="channel", title=f"Pa{c}pers",
+                               highlight_tags=[f"Au{c}dio"]),
+                *render_digest(f"2025-01-2{c}4", [paper], layout="thread"),
+                *render_digest(f"2025-01-2{c}4", [], title=f"Pa{c}pers"),
+                render_papers_page([paper], page=1, pages=1, total=1, heading=f"tag: {c}x"),
+                mention_message(f"x{c}y", users=["1"]),
+                {"name": thread_name(f"2025-01-2{c}4", 1)}]
+    for s in strings(payloads):
+        assert not UNSAFE_CHARS & {ord(x) for x in s}, repr(s)
 
 
 def test_adversarial_links_are_percent_encoded_not_broken_out() -> None:
@@ -368,18 +436,151 @@ def min_contiguous_count(sizes: list[int]) -> int:
     return best[-1]
 
 
-def test_packing_25_big_papers_uses_fewest_messages() -> None:
-    papers = [big_paper(i) for i in range(25)]
+def brute_force(sizes: list[int], cap: int, limit: int) -> tuple[int, int]:
+    """(fewest messages, fewest inversions among packings with that many) by trying every packing.
+
+    Every set partition of the items (restricted growth strings: item i joins one of the messages
+    opened so far or opens the next), kept when each message is within both limits.
+    """
+    best = (len(sizes) + 1, 0)
+    assign: list[int] = []
+
+    def walk(i: int, loads: list[int], counts: list[int]) -> None:
+        nonlocal best
+        if i == len(sizes):
+            groups = [[j for j, b in enumerate(assign) if b == m] for m in range(len(loads))]
+            best = min(best, (len(groups), inversions(groups)))
+            return
+        for m in range(len(loads) + 1):
+            if m == len(loads):
+                loads.append(0)
+                counts.append(0)
+            if loads[m] + sizes[i] <= cap and counts[m] < limit:
+                loads[m] += sizes[i]
+                counts[m] += 1
+                assign.append(m)
+                walk(i + 1, loads, counts)
+                assign.pop()
+                loads[m] -= sizes[i]
+                counts[m] -= 1
+            if loads[m] == 0:
+                loads.pop()
+                counts.pop()
+
+    walk(0, [], [])
+    return best
+
+
+def assert_valid_packing(groups: tuple[tuple[int, ...], ...], sizes: list[int], cap: int, limit: int) -> None:
+    assert sorted(i for g in groups for i in g) == list(range(len(sizes)))  # each item exactly once
+    assert all(len(g) <= limit and sum(sizes[i] for i in g) <= cap for g in groups)
+    assert all(list(g) == sorted(g) for g in groups) and [g[0] for g in groups] == sorted(g[0] for g in groups)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_packer_matches_brute_force_on_small_random_instances(seed: int) -> None:
+    """Fewest messages and, among those, fewest inversions: both exactly the brute force's answer."""
+    rng = random.Random(seed)
+    beaten = 0
+    for _ in range(60):
+        cap = rng.choice([10, 24, 100, 6000])
+        limit = rng.randint(1, 5)
+        sizes = [rng.randint(1, cap) for _ in range(rng.randint(0, 9))]
+        packed = pack(sizes, max_chars=cap, max_count=limit)
+        assert_valid_packing(packed.groups, sizes, cap, limit)
+        fewest, least = brute_force(sizes, cap, limit)
+        assert (len(packed.groups), packed.inversions) == (fewest, least), sizes
+        assert packed.optimal and packed.least_inversions
+        assert lower_bound(sizes, cap, limit) <= fewest
+        beaten += fewest < len(next_fit(sizes, cap, limit))
+    assert beaten > 0  # the instances include ones where in-order packing is not optimal
+
+
+def test_packer_keeps_rank_order_when_in_order_packing_is_already_optimal() -> None:
+    sizes = [3000, 2000, 1500, 2500, 3000, 3000]
+    assert pack(sizes, max_chars=6000, max_count=10).groups == ((0, 1), (2, 3), (4, 5))
+    # Next-fit needs 3 here ((0), (1, 2), (3)) and 2 suffice; paper 2 is then read before paper 1.
+    packed = pack([4000, 3000, 2000, 3000], max_chars=6000, max_count=10)
+    assert packed.groups == ((0, 2), (1, 3)) and packed.inversions == 1 and packed.optimal
+
+
+def test_packer_bounds_and_budget() -> None:
+    assert lower_bound([], 6000, 10) == 0
+    assert lower_bound([100] * 25, 6000, 10) == 3  # the count limit
+    assert lower_bound([3500, 3500, 3500, 100], 6000, 10) == 3  # L2: no two items over half share
+    # Out of budget: still a valid packing (next-fit's), flagged as not proven optimal.
+    sizes = [1301, 1442, 1435, 1518, 1045, 1279, 1165, 1353, 1238, 1221, 1044, 1252, 1336, 1509, 1072,
+             1543, 1439, 1449, 1336, 1391, 1106, 1226, 976]
+    cut = pack(sizes, max_chars=6000, max_count=10, budget=10)
+    assert_valid_packing(cut.groups, sizes, 6000, 10)
+    assert (len(cut.groups), cut.optimal, cut.lower_bound) == (6, False, 5)
+    full = pack(sizes, max_chars=6000, max_count=10)
+    assert (len(full.groups), full.optimal) == (5, True)
+    with pytest.raises(ValueError, match="never fit"):
+        pack([6001], max_chars=6000, max_count=10)
+
+
+def test_packer_stays_valid_on_big_adversarial_days() -> None:
+    """Random sizes with little to spare, 200 items (the exact search's limit) and 250 (first-fit
+    decreasing): always a valid packing, never worse than next-fit, flagged when not proven."""
+    rng = random.Random(7)
+    for n, expected in ((200, (56, 51, 49)), (250, (74, 67, 63))):
+        sizes = [rng.randint(1000, 2000) for _ in range(n)]
+        packed = pack(sizes, max_chars=6000, max_count=10)
+        assert_valid_packing(packed.groups, sizes, 6000, 10)
+        assert (len(next_fit(sizes, 6000, 10)), len(packed.groups), packed.lower_bound) == expected
+        assert (packed.optimal, packed.least_inversions) == (False, False)  # said, not hidden
+        assert packed.inversions == inversions(packed.groups)
+
+
+#: (folder, day) → (papers, next-fit messages, packed messages, lower bound), for the channel layout.
+REAL_DAYS = {
+    ("seed-format", "2024-09-27"): (12, 3, 3, 3),
+    ("seed-format", "2025-01-24"): (13, 3, 3, 3),
+    ("seed-format", "2025-03-14"): (28, 7, 6, 6),
+    ("seed-format", "2025-05-30"): (51, 11, 10, 10),
+    ("train", "2025-03-11"): (36, 9, 8, 8),  # issue 8's example
+    ("train", "2024-10-18"): (28, 7, 6, 6),  # 239 characters to spare in 6 messages
+    ("train", "2024-10-10"): (43, 11, 9, 9),  # 55 characters to spare in 9 messages
+    ("train", "2024-12-17"): (18, 5, 5, 4),  # 4 is proven impossible: next-fit's 5 is the minimum
+}
+
+
+@pytest.mark.parametrize(("folder", "day"), list(REAL_DAYS))
+def test_real_days_pack_into_the_proven_minimum(data_dir: Path, folder: str, day: str) -> None:
+    papers = load_seed_day(data_dir, day, folder)
+    embeds = [paper_embed(p, day=day) for p in papers]
+    sizes = [embed_chars(e) for e in embeds]
+    packed = pack(sizes, max_chars=LIMITS["total"], max_count=LIMITS["embeds_per_message"])
+    count, greedy, fewest, bound = REAL_DAYS[folder, day]
+    assert (len(papers), greedy, len(packed.groups), packed.lower_bound) == (count, greedy, fewest, bound)
+    assert min_contiguous_count(sizes) == greedy  # no in-order packing does better than next-fit
+    assert packed.optimal
+    assert_valid_packing(packed.groups, sizes, LIMITS["total"], LIMITS["embeds_per_message"])
+    listed = digest_messages(day, papers)
+    assert [ids for _, ids in listed] == [tuple(papers[i].arxiv_id for i in g) for g in packed.groups]
+    header = header_content(day, papers)
+    assert [m["content"] for m, _ in listed] == [header] + [""] * (fewest - 1)
+    assert listed[0][1][0] == papers[0].arxiv_id  # the header rides with the top-ranked paper
+    for message, _ in listed:
+        assert_clean(message)
+
+
+def test_packing_25_mixed_papers_uses_fewest_messages() -> None:
+    papers = [big_paper(i) if i % 4 == 0 else
+              make_paper(i, summary="- " + "lorem ipsum dolor sit amet " * (5 + (17 * i) % 40)) for i in range(25)]
     embeds = [paper_embed(p, day="2025-01-24") for p in papers]
     sizes = [embed_chars(e) for e in embeds]
-    assert max(sizes) > 2500 and sum(sizes) > 6000 * 5
-    messages = pack_embeds(embeds, content="hello")
-    for msg in messages:
+    assert (min(sizes), max(sizes), sum(sizes)) == (445, 4407, 47086)
+    groups = pack_embed_groups(embeds, content="hello")
+    packed = pack(sizes, max_chars=6000, max_count=10)
+    assert [g for _, g in groups] == list(packed.groups) and packed.optimal
+    assert (greedy_count(sizes), len(groups), packed.lower_bound) == (11, 8, 8)
+    for msg, g in groups:
         assert_clean(msg)
-        assert len(msg["embeds"]) <= 10 and sum(embed_chars(e) for e in msg["embeds"]) <= 6000
-    assert [e for m in messages for e in m["embeds"]] == embeds
-    assert len(messages) == greedy_count(sizes) == min_contiguous_count(sizes)
-    assert messages[0]["content"] == "hello" and all(m["content"] == "" for m in messages[1:])
+        assert msg["embeds"] == [embeds[i] for i in g]
+    assert groups[0][0]["content"] == "hello" and all(m["content"] == "" for m, _ in groups[1:])
+    assert pack_embeds(embeds, content="hello") == [m for m, _ in groups]
     assert render_digest("2025-01-24", papers) == pack_embeds(
         embeds, content=header_content("2025-01-24", papers)
     )

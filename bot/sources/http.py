@@ -9,6 +9,7 @@ each carrying one plain sentence.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import re
@@ -135,8 +136,21 @@ def connection_reason(err: BaseException) -> str:
 
 @dataclass(slots=True)
 class _Failure:
-    kind: str  # "network" (never answered) or "http" (answered badly)
+    kind: str  # "network" (never answered), "http" (answered badly) or "truncated" (answer cut off)
     reason: str
+
+
+def _cut_off(err: ValueError) -> bool:
+    """A JSON body that ends in the middle of a value: the answer was truncated, not wrong.
+
+    json reports the end of input as an error at the last position, except for a string that never
+    closes ("Unterminated string starting at", the string's start) and a cut literal (``[tru``).
+    """
+    if not isinstance(err, json.JSONDecodeError):
+        return False
+    rest = err.doc[err.pos:].rstrip()
+    return not rest or err.msg.startswith("Unterminated string") or \
+        any(word.startswith(rest) for word in ("true", "false", "null"))
 
 
 async def get_with_retries(
@@ -155,9 +169,10 @@ async def get_with_retries(
 ) -> T:
     """GET ``url`` and return ``parse(status, text)``, retrying what is worth retrying.
 
-    Retried: timeouts, connection errors, 5xx, 429 (waiting as the server asks, capped by
-    ``policy.max_wait``), and bodies ``parse`` rejects by raising ``ValueError`` (at most
-    ``policy.bad_body_retries`` times, then ``UpstreamError(bad_body)``). Other statuses go to ``parse``
+    Retried: timeouts, connection errors, bodies cut off in transit, 5xx, 429 (waiting as the server
+    asks, capped by ``policy.max_wait``), and bodies ``parse`` rejects by raising ``ValueError`` (at
+    most ``policy.bad_body_retries`` times, then ``UpstreamError(bad_body)``, or "… sent an incomplete
+    answer …" when the JSON simply stops mid-value). Other statuses go to ``parse``
     as they are, so the caller decides what a 400 or 404 means. ``service``/``base_url``/``what`` only
     word the error sentences, e.g. "Cannot reach Hugging Face at https://huggingface.co: connection
     refused."
@@ -183,14 +198,21 @@ async def get_with_retries(
                         return parse(status, text)
                     except ValueError as err:
                         bad_bodies += 1
-                        last = _Failure("http", str(err) or "unusable body")
+                        if _cut_off(err):
+                            last = _Failure("truncated", "the JSON ends mid-value")
+                        else:
+                            last = _Failure("http", str(err) or "unusable body")
                         if bad_bodies > policy.bad_body_retries:
-                            raise UpstreamError(bad_body) from None
+                            break
         except TimeoutError:
             secs = timeout.total or timeout.sock_read or timeout.connect
             last = _Failure("network", f"no answer within {secs:g} s" if secs else "timed out")
         except aiohttp.ClientConnectorError as err:
             last = _Failure("network", connection_reason(err))
+        except aiohttp.ClientPayloadError:
+            # The body stopped short of its Content-Length or chunked framing (ContentLengthError,
+            # TransferEncodingError inside): the service answered, but not all of it arrived.
+            last = _Failure("truncated", "the body was cut off")
         except aiohttp.InvalidURL as err:
             raise NetworkUnavailable(
                 f"Cannot reach {service} at {base_url}: the address {err} is invalid."
@@ -214,6 +236,8 @@ async def get_with_retries(
         await asyncio.sleep(pause)
 
     assert last is not None
+    if last.kind == "truncated":
+        raise UpstreamError(f"{service} sent an incomplete answer for {what}; try again later.")
     if last.kind == "network":
         raise NetworkUnavailable(f"Cannot reach {service} at {base_url}: {last.reason}.")
     if bad_bodies and last.reason and not last.reason.startswith("HTTP "):

@@ -37,6 +37,7 @@ from typing import Any
 from aiohttp import web
 
 ROUTES = ("daily_papers", "papers", "query")
+CUT = web.RequestKey("cut", float)  # a request's Fault.truncated share, for the middleware
 ATOM = "{http://www.w3.org/2005/Atom}"
 OPENSEARCH_RE = {
     "totalResults": re.compile(r"(<opensearch:totalResults>)\d*(</opensearch:totalResults>)"),
@@ -50,13 +51,16 @@ class Fault:
     """What to do instead of (or before) the normal answer to one request.
 
     ``body=None`` means "the normal answer" with ``status``/``headers`` applied only if ``status`` is
-    not 200; ``hang`` stalls that many seconds first (cut short when the server closes).
+    not 200; ``hang`` stalls that many seconds first (cut short when the server closes); ``cut`` sends
+    only that fraction of the answer's bytes under a Content-Length for all of them, then drops the
+    connection (a body truncated in transit).
     """
 
     status: int = 200
     body: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     hang: float = 0.0
+    cut: float | None = None
 
     @classmethod
     def error(cls, status: int = 500, body: str = '{"error":"Internal Error"}') -> Fault:
@@ -80,6 +84,11 @@ class Fault:
         return cls(hang=seconds)
 
     @classmethod
+    def truncated(cls, keep: float = 0.5) -> Fault:
+        """The normal answer, cut off after ``keep`` of its bytes: the connection drops mid-body."""
+        return cls(cut=keep)
+
+    @classmethod
     def malformed(cls) -> Fault:
         return cls(body='[{"paper": {"id": "2501.0', headers={"Content-Type": "application/json"})
 
@@ -93,7 +102,8 @@ class Fault:
 
     @classmethod
     def parse(cls, spec: str) -> tuple[str, Fault]:
-        """``[route:]kind[:arg]`` from the command line: 500, 429:2, hang:5, malformed, notlist, empty."""
+        """``[route:]kind[:arg]`` from the command line: 500, 429:2, hang:5, truncated:0.5, malformed,
+        notlist, empty."""
         route = "daily_papers"
         head, _, rest = spec.partition(":")
         if head in ROUTES:
@@ -105,6 +115,7 @@ class Fault:
             return route, cls.error(int(kind))
         makers = {
             "hang": lambda: cls.stall(float(arg or 30)),
+            "truncated": lambda: cls.truncated(float(arg or 0.5)),
             "malformed": cls.malformed,
             "notlist": cls.not_a_list,
             "empty": cls.empty,
@@ -218,7 +229,7 @@ class FakeHF:
         return f"http://{self.host}:{self.port}"
 
     def app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=[self._cut_short])
         app.router.add_get("/api/daily_papers", self._daily_papers)
         app.router.add_get("/api/papers/{id}", self._paper)
         app.router.add_get("/api/query", self._query)
@@ -254,10 +265,28 @@ class FakeHF:
             Recorded(request.method, request.path, dict(request.query), dict(request.headers), route, loop.time())
         )
         fault = self.faults[route].popleft() if self.faults[route] else None
+        if fault and fault.cut is not None:
+            request[CUT] = fault.cut
         if fault and fault.hang:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), timeout=fault.hang)
         return fault
+
+    @web.middleware
+    async def _cut_short(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Serve a ``Fault.truncated``: announce the whole answer's length, send part of it, hang up."""
+        response = await handler(request)
+        keep = request.get(CUT)
+        if keep is None or not isinstance(response, web.Response) or not isinstance(response.body, bytes):
+            return response
+        body = response.body
+        stream = web.StreamResponse(status=response.status, headers={"Content-Type": response.content_type})
+        stream.content_length = len(body)
+        await stream.prepare(request)
+        await stream.write(body[: int(len(body) * keep)])
+        if request.transport is not None:
+            request.transport.close()
+        return stream
 
     @staticmethod
     def _faulted(fault: Fault | None) -> web.Response | None:
@@ -372,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         "--fault",
         action="append",
         default=[],
-        help="[route:]500|429[:t]|hang[:s]|malformed|notlist|empty; repeatable",
+        help="[route:]500|429[:t]|hang[:s]|truncated[:fraction]|malformed|notlist|empty; repeatable",
     )
     args = parser.parse_args(argv)
     try:

@@ -330,7 +330,8 @@ async def test_malformed_json_is_upstream_error(fake: FakeHF, session: aiohttp.C
     fake.script("daily_papers", *[Fault.malformed()] * 5)
     with pytest.raises(UpstreamError) as err:
         await client(session, fake).fetch_day("2026-07-10")
-    assert str(err.value) == "Hugging Face returned something that is not a list of papers for 2026-07-10."
+    # Fault.malformed is JSON that stops mid-value: a truncated answer (bot/sources/http.py), not a wrong one.
+    assert str(err.value) == "Hugging Face sent an incomplete answer for the papers of 2026-07-10; try again later."
     assert len(fake.requests) == 3  # the first try and two more
 
 
