@@ -127,8 +127,7 @@ def describe(path: Path | str, exc: BaseException) -> StoreError:
     if m:
         return changed_outside(path, f"no {m.group(1)} '{m.group(2)}'")
     if "readonly database" in low or "read-only" in low:
-        return StoreError(f"The database {path} cannot be written ({reason}); make the file and its folder "
-                          "writable for this user, or point --db at a writable copy.")
+        return _read_only(Path(path), reason)
     if "unable to open" in low:
         return StoreError(f"Cannot open the database {path} ({reason}); check that its folder exists and "
                           "that this user may read and write there.")
@@ -136,6 +135,19 @@ def describe(path: Path | str, exc: BaseException) -> StoreError:
         return StoreError(f"The database {path} stayed locked by another writer for "
                           f"{BUSY_TIMEOUT_SECONDS:.0f} s ({reason}); try again once it has finished.")
     return StoreError(f"The database {path} failed ({reason}); if this persists, {_DAMAGE}.")
+
+
+def _read_only(path: Path, reason: str) -> StoreError:
+    """Which of the two is read-only for this user: the file, or the folder SQLite writes ``-wal`` in."""
+    if path.exists() and not os.access(path, os.W_OK):
+        return StoreError(f"The database {path} is a read-only file ({reason}); make it writable for this "
+                          "user, or point --db at a writable copy.")
+    if not os.access(path.parent, os.W_OK):
+        return StoreError(f"The database {path} cannot be written because its folder is read-only and SQLite "
+                          f"keeps {path.name}-wal beside it ({reason}); make the folder writable for this user, "
+                          "or point --db at a copy in a writable folder.")
+    return StoreError(f"The database {path} cannot be written ({reason}); make the file and its folder "
+                      "writable for this user, or point --db at a writable copy.")
 
 
 def changed_outside(path: Path | str, problem: str) -> StoreError:
