@@ -18,6 +18,7 @@ import functools
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,7 +26,15 @@ from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
-from bot.database import ImmediateDatabase, changed_outside, connect, describe, schema_of, schema_problem
+from bot.database import (
+    BATCH_GAP_SECONDS,
+    ImmediateDatabase,
+    changed_outside,
+    connect,
+    describe,
+    schema_of,
+    schema_problem,
+)
 from bot.errors import StoreError
 from bot.merge import merge_row, pick_tags, source_key, valid_day
 from bot.models import Paper
@@ -443,12 +452,12 @@ class Store:
             raise describe(self.path, exc) from None
         if problem:
             raise changed_outside(self.path, problem)
-        if pending and _expected_schema(pending[0]) != _expected_schema(None):
+        if not (pending and self.readonly):
+            return
+        if _expected_schema(pending[0]) != _expected_schema(None):
             raise StoreError(f"The database {self.path} was made by an older paperboy and needs an upgrade "
                              "that writes to it; make it writable and run any paperboy command once.")
-        if pending:
-            log.warning("reading %s as it is: it cannot be written, so %s did not run", self.path,
-                        ", ".join(pending))
+        log.warning("reading %s as it is: it cannot be written, so %s did not run", self.path, ", ".join(pending))
 
     def close(self) -> None:
         self.db.close()
@@ -472,10 +481,11 @@ class Store:
         stats = UpsertStats()
         batch: list[Paper] = []
         for paper in papers:
-            batch.append(paper)
             if len(batch) >= BATCH_SIZE:
                 stats += self._upsert_batch(batch)
                 batch = []
+                time.sleep(BATCH_GAP_SECONDS)  # the lock stays free long enough for a waiting writer to take it
+            batch.append(paper)
         if batch:
             stats += self._upsert_batch(batch)
         return stats
