@@ -19,8 +19,9 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from sqlite_utils import Database
@@ -38,7 +39,8 @@ class ImmediateDatabase(Database):
     methods (insert, update, upsert use ``atomic`` inside), migrations, and other modules' ``atomic``
     blocks (the delivery ledger), so no code path can open a read-then-write deferred transaction.
     The connection runs with ``isolation_level=None``, so the sqlite3 driver never opens a deferred
-    transaction behind our back either; a lone statement outside ``atomic`` is its own transaction.
+    transaction behind our back either, and a lone write statement (:meth:`execute`) is an IMMEDIATE
+    transaction of its own.
     """
 
     @contextlib.contextmanager
@@ -61,6 +63,17 @@ class ImmediateDatabase(Database):
 
     def begin(self) -> None:
         begin_immediate(self.conn)
+
+    def execute(self, sql: str, parameters: Sequence | dict[str, Any] | None = None) -> sqlite3.Cursor:
+        """A lone write statement is an IMMEDIATE transaction too, so it waits for the lock the same way."""
+        words = sql.split(None, 1)
+        if words and words[0].upper() in _WRITE_KEYWORDS and not self.conn.in_transaction:
+            with self.atomic():
+                return super().execute(sql, parameters)
+        return super().execute(sql, parameters)
+
+
+_WRITE_KEYWORDS = {"INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER"}
 
 
 #: How often a writer waiting for the lock tries again. SQLite's own busy handler backs off to 100 ms
