@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -17,6 +18,7 @@ from datetime import date
 from bot import console
 from bot.clock import today_in
 from bot.config import Settings, load_settings, redact
+from bot.database import describe as describe_db_error
 from bot.errors import NetworkUnavailable, PaperboyError
 from bot.models import arxiv_id_from, parse_day
 from bot.pipeline import SOURCES, Fetcher, import_paths
@@ -115,11 +117,12 @@ def _print_json(obj: object) -> None:
     sys.stdout.write("\n")
 
 
-def _open_store(settings: Settings) -> Store:
-    try:
-        return Store(settings.database)
-    except Exception as exc:  # sqlite3 errors: unreadable file, not a database, locked...
-        raise PaperboyError(f"Cannot open the database {settings.database}: {exc}.") from None
+def _open_store(settings: Settings, *, readonly: bool = False) -> Store:
+    """The store; ``readonly`` for commands that only read (they work on a file they may not write).
+
+    Faults are :class:`~bot.errors.StoreError` sentences (see :func:`bot.database.describe`).
+    """
+    return Store(settings.database, readonly=readonly)
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
@@ -180,7 +183,7 @@ def cmd_papers(args: argparse.Namespace, settings: Settings) -> int:
                               limit=args.limit, today=today_in(settings.timezone), max_results=10_000)
     except SearchError as exc:
         raise PaperboyError(str(exc)) from None
-    with _open_store(settings) as store:
+    with _open_store(settings, readonly=True) as store:
         papers = store.query(search.query)
         if args.json:
             _print_json([p.to_dict() for p in papers])
@@ -196,7 +199,7 @@ def cmd_paper(args: argparse.Namespace, settings: Settings) -> int:
     aid = arxiv_id_from(args.id)
     if not aid:
         raise PaperboyError(f"{args.id!r} is not an arXiv id or an arXiv/Hugging Face paper URL.")
-    with _open_store(settings) as store:
+    with _open_store(settings, readonly=True) as store:
         paper = store.get(aid)
     if paper is None:
         raise PaperboyError(f"Paper {aid} is not in the store; fetch or import the day it was featured.")
@@ -209,7 +212,7 @@ def cmd_paper(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     day = args.date or today_in(settings.timezone).isoformat()
-    with _open_store(settings) as store:
+    with _open_store(settings, readonly=True) as store:
         papers = store.papers_on(day, args.tag)
     if args.json:
         _print_json(render_digest(day, papers, layout=args.layout, highlight_tags=args.tag))
@@ -219,7 +222,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_tags(args: argparse.Namespace, settings: Settings) -> int:
-    with _open_store(settings) as store:
+    with _open_store(settings, readonly=True) as store:
         rows, newest = tag_table(store)
     if args.json:
         _print_json(rows)
@@ -301,10 +304,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Without -v only errors are logged: retries and skipped rows are summed up in the command's own report.
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    settings: Settings | None = None
     try:
         settings = load_settings(args.config, db=args.db)
         _resolve_days(args, settings)
         return COMMANDS[args.command](args, settings)
+    except sqlite3.Error as exc:  # a fault met mid-command (damaged page, read-only file, locked)
+        where = settings.database if settings else "(unknown)"
+        print(f"paperboy: {redact(str(describe_db_error(where, exc)))}", file=sys.stderr)
+        return EXIT_ERROR
     except PaperboyError as exc:
         print(f"paperboy: {redact(str(exc))}", file=sys.stderr)
         return EXIT_ERROR

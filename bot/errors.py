@@ -21,3 +21,8 @@ class NetworkUnavailable(PaperboyError):
 
 class ConfigError(PaperboyError):
     """A config file or environment value that is missing or wrong; the message names the key."""
+
+
+class StoreError(PaperboyError):
+    """The database cannot be opened, read or written (damaged, changed outside paperboy, read-only,
+    locked too long); the message names the file and what to do."""

@@ -5,8 +5,11 @@ Why the shape it has:
 - ``paper_tags`` is the truth about tags; ``tag_days`` repeats (tag, day, upvotes) per appearance so
   that "tag T, newest first" and "tag T on day D" are a single index range scan even at millions of
   papers (the query benchmark holds us to that).
-- Upserts merge field by field: a source that lacks a value never blanks what a richer source filled,
-  and a write happens only when something changed, so importing the same data twice changes nothing.
+- Upserts merge field by field by one order-free rule (:mod:`bot.merge`): a source that lacks a value
+  never blanks what a richer source filled, the import order never matters, and a write happens only
+  when something changed, so importing the same data twice changes nothing.
+- Writes are IMMEDIATE transactions of at most ``BATCH_SIZE`` papers (:mod:`bot.database`), so the bot
+  and ``paperboy import`` can write the same file at once; impossible days are refused here.
 - Full-text search is a contentless FTS5 index whose row id is (last featured day, rowid), so "newest
   papers matching X" walks the index newest first and stops after a page (m003 says why).
 - Schema changes are sqlite-utils migrations, applied on open.
@@ -14,8 +17,11 @@ Why the shape it has:
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,9 +29,25 @@ from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
+from bot.database import (
+    BATCH_GAP_SECONDS,
+    ImmediateDatabase,
+    changed_outside,
+    connect,
+    describe,
+    schema_of,
+    schema_problem,
+)
+from bot.errors import StoreError
+from bot.merge import merge_row, pick_tags, source_key, valid_day
 from bot.models import Paper
 
+log = logging.getLogger(__name__)
+
 migrations = Migrations("paperboy")
+
+#: Papers per write transaction (see :meth:`Store.upsert_papers`); ~0.1 s of lock per batch.
+BATCH_SIZE = 200
 
 
 @migrations()
@@ -273,7 +295,36 @@ def m005_fts_tags(db: Database) -> None:
 
 
 @migrations()
-def m006_ledger_sent_after(db: Database) -> None:
+def m006_drop_invalid_days(db: Database) -> None:
+    """Remove the impossible days (``2025-13-45``) that older versions stored from unchecked files.
+
+    Why drop and not move: such a day has no true reading (is ``2025-13-45`` a typo for the 13th of
+    May, or for the 5th of April?), and one bad row made ``paperboy tags`` and ``/tags`` fail for every
+    user. The paper itself stays, with its valid days; a paper left with no day keeps its text and tags
+    and is found by id and search. The store refuses such days from now on (``Store.upsert_papers``).
+    """
+    bad: set[str] = set()
+    for table in ("appearances", "tag_days", "fetch_log"):
+        bad.update(r[0] for r in db.execute(f"SELECT DISTINCT day FROM {table}") if not valid_day(r[0]))
+    bad.update(r[0] for r in db.execute("SELECT DISTINCT last_day FROM papers WHERE last_day != ''")
+               if not valid_day(r[0]))
+    if not bad:
+        return
+    days = sorted(bad)
+    marks = ",".join("?" * len(days))
+    affected = [r[0] for r in db.execute(
+        f"SELECT DISTINCT arxiv_id FROM appearances WHERE day IN ({marks}) "
+        f"UNION SELECT arxiv_id FROM papers WHERE last_day IN ({marks})", [*days, *days])]
+    for table in ("appearances", "tag_days", "fetch_log"):
+        db.execute(f"DELETE FROM {table} WHERE day IN ({marks})", days)
+    for aid in affected:  # the trigger of m003 re-keys the paper in the full-text index
+        db.execute("UPDATE papers SET last_day = coalesce((SELECT max(day) FROM appearances a "
+                   "WHERE a.arxiv_id = papers.arxiv_id), '') WHERE arxiv_id = ?", [aid])
+    log.warning("dropped %d impossible day(s) from the database: %s", len(days), ", ".join(days))
+
+
+@migrations()
+def m007_ledger_sent_after(db: Database) -> None:
     """Each delivery row remembers a snowflake taken just before its send (``sent_after``).
 
     Why: after a crash between Discord creating a message and the bot hearing back, the bot must find
@@ -283,13 +334,14 @@ def m006_ledger_sent_after(db: Database) -> None:
     db.execute("ALTER TABLE deliveries ADD COLUMN sent_after TEXT NOT NULL DEFAULT ''")
 
 
-# Which source wins a field when both have a value: higher is richer. A source missing from a table
-# ranks 0. Digest files carry the curated bullet summary and tags; the HF API has full author names.
-SUMMARY_RANK = {"digest-md": 3, "digest-json": 3, "hf-api": 2, "arxiv": 1}
-AUTHORS_RANK = {"hf-api": 3, "arxiv": 2, "digest-json": 1, "digest-md": 1}
-TAGS_RANK = {"digest": 2, "auto": 1}
-
-_JSON_FIELDS = ("authors", "github_urls", "huggingface_urls", "keywords")
+@functools.cache
+def _expected_schema(stop_before: str | None) -> dict[str, set[str]]:
+    """Tables and columns of a store migrated up to (not including) ``stop_before``, or fully."""
+    db = Database(sqlite3.connect(":memory:"))
+    migrations.apply(db, stop_before=stop_before)
+    schema = schema_of(db)
+    db.close()
+    return schema
 
 
 def now_iso() -> str:
@@ -304,12 +356,14 @@ class UpsertStats:
     updated: int = 0
     unchanged: int = 0
     appearances: int = 0
+    skipped_days: int = 0  # impossible days (2025-13-45) refused by the store, each logged as a warning
 
     def __iadd__(self, other: UpsertStats) -> UpsertStats:
         self.new += other.new
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.appearances += other.appearances
+        self.skipped_days += other.skipped_days
         return self
 
 
@@ -343,19 +397,81 @@ def fts_expression(text: str) -> str:
 class Store:
     """All reads and writes of the SQLite file. Synchronous on purpose: each call is milliseconds."""
 
-    def __init__(self, path: str | Path, *, migrate: bool = True) -> None:
+    def __init__(self, path: str | Path, *, migrate: bool = True, readonly: bool = False) -> None:
+        """Open (and by default migrate) the store; every fault is a :class:`StoreError` sentence.
+
+        ``readonly`` opens the file with ``mode=ro`` and never writes: for commands that only read.
+        A file that does not exist yet reads as an empty store (nothing is created). A file made by an
+        older version is migrated first when the file can be written, and read as it is otherwise.
+        """
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-        self.db = Database(conn)
+        self.readonly = readonly
         #: Bumped on every paper write, so caches of derived figures (tag counts) know to refresh.
         self.generation = 0
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        if migrate:
-            migrations.apply(self.db)
+        try:
+            self.db = self._open(migrate)
+        except sqlite3.Error as exc:
+            raise describe(self.path, exc) from None
+        try:
+            self._check_schema()
+        except BaseException:
+            self.db.close()
+            raise
+
+    def _open(self, migrate: bool) -> ImmediateDatabase:
+        if str(self.path) == ":memory:" or (self.readonly and not self.path.exists()):
+            db = ImmediateDatabase(sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None))
+            migrations.apply(db)
+            return db
+        if self.readonly:
+            db = ImmediateDatabase(connect(self.path, readonly=True))
+            if migrate and migrations.pending(db):
+                try:  # an older file: upgrade it once (the only write a read-only open makes), then read
+                    Store(self.path).close()
+                except StoreError as exc:
+                    log.info("cannot upgrade %s: %s", self.path, exc)
+                else:
+                    db.close()
+                    db = ImmediateDatabase(connect(self.path, readonly=True))
+            db.execute("PRAGMA query_only = ON")
+            return db
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = ImmediateDatabase(connect(self.path, readonly=False))
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            if migrate and migrations.pending(db):
+                # One IMMEDIATE transaction around the lot: two processes opening a new file at once
+                # must not both apply m001; the second waits, then finds nothing pending.
+                with db.atomic():
+                    migrations.apply(db)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _check_schema(self) -> None:
+        """Refuse, in one sentence, a file whose tables or columns were dropped or renamed by hand.
+
+        Checked on open (a few PRAGMAs) so every command fails the same clear way, instead of each
+        query failing later with "no such column" in the middle of its work. A file left older (read
+        only, so not upgraded) is compared with the schema of its own version, and read as it is when
+        the upgrades it lacks only repair data.
+        """
+        try:
+            pending = [m.name for m in migrations.pending(self.db)]
+            problem = schema_problem(schema_of(self.db), _expected_schema(pending[0] if pending else None))
+        except sqlite3.Error as exc:
+            raise describe(self.path, exc) from None
+        if problem:
+            raise changed_outside(self.path, problem)
+        if not (pending and self.readonly):
+            return
+        if _expected_schema(pending[0]) != _expected_schema(None):
+            raise StoreError(f"The database {self.path} was made by an older paperboy and needs an upgrade "
+                             "that writes to it; make it writable and run any paperboy command once.")
+        log.warning("reading %s as it is: it cannot be written, so %s did not run", self.path, ", ".join(pending))
 
     def close(self) -> None:
         self.db.close()
@@ -369,7 +485,26 @@ class Store:
     # ---- writes -------------------------------------------------------------------------------
 
     def upsert_papers(self, papers: Iterable[Paper]) -> UpsertStats:
-        """Merge papers into the store in one transaction; see the module docstring for the rules."""
+        """Merge papers into the store, ``BATCH_SIZE`` papers per IMMEDIATE transaction.
+
+        Batches keep each hold of the write lock short, so a long import beside the running bot
+        delays its own writes (fetch, delivery ledger, channel settings) by one batch at most, not by
+        the whole import. The merge rule (:mod:`bot.merge`) is order-free, so batches of two writers
+        may interleave in any way and the store ends as if they had run one after the other.
+        """
+        stats = UpsertStats()
+        batch: list[Paper] = []
+        for paper in papers:
+            if len(batch) >= BATCH_SIZE:
+                stats += self._upsert_batch(batch)
+                batch = []
+                time.sleep(BATCH_GAP_SECONDS)  # the lock stays free long enough for a waiting writer to take it
+            batch.append(paper)
+        if batch:
+            stats += self._upsert_batch(batch)
+        return stats
+
+    def _upsert_batch(self, papers: list[Paper]) -> UpsertStats:
         stats = UpsertStats()
         with self.db.atomic():
             for paper in papers:
@@ -379,8 +514,12 @@ class Store:
 
     def _upsert_one(self, paper: Paper) -> UpsertStats:
         stats = UpsertStats()
+        days = sorted({d for d in paper.dates if valid_day(d)})
+        for bad in dict.fromkeys(d for d in paper.dates if not valid_day(d)):
+            log.warning("%s: %r is not a real day (YYYY-MM-DD); that appearance was not stored", paper.arxiv_id, bad)
+            stats.skipped_days += 1
         old = self._row(paper.arxiv_id)
-        merged = _merge(old, paper)
+        merged = merge_row(old, paper)
         if old is None:
             merged["created_at"] = merged["updated_at"] = now_iso()
             self.db["papers"].insert(merged)
@@ -391,20 +530,20 @@ class Store:
                 changes["updated_at"] = now_iso()
                 self.db["papers"].update(paper.arxiv_id, changes)
                 stats.updated = 1
-            else:
-                stats.unchanged = 1
-        days_before = {r[0] for r in self.db.execute(
-            "SELECT day FROM appearances WHERE arxiv_id = ?", [paper.arxiv_id]).fetchall()}
-        for day in paper.dates:
-            if day not in days_before:
+        before = dict(self.db.execute(
+            "SELECT day, source FROM appearances WHERE arxiv_id = ?", [paper.arxiv_id]).fetchall())
+        for day in days:
+            if day not in before:
                 self.db.execute(
                     "INSERT INTO appearances (arxiv_id, day, source, upvotes) VALUES (?, ?, ?, ?)",
                     [paper.arxiv_id, day, paper.source, merged["upvotes"]],
                 )
                 stats.appearances += 1
-                if old is not None and not stats.updated:
-                    stats.unchanged, stats.updated = 0, 1
-        all_days = days_before | set(paper.dates)
+            elif source_key(paper.source) > source_key(before[day]):
+                self.db.execute("UPDATE appearances SET source = ? WHERE arxiv_id = ? AND day = ?",
+                                [paper.source, paper.arxiv_id, day])
+                stats.appearances += 1
+        all_days = set(before) | set(days)
         last_day = max(all_days) if all_days else ""
         if last_day != merged["last_day"]:
             self.db.execute("UPDATE papers SET last_day = ? WHERE arxiv_id = ?", [last_day, paper.arxiv_id])
@@ -412,23 +551,21 @@ class Store:
         if upvotes_changed:
             self.db.execute("UPDATE appearances SET upvotes = ? WHERE arxiv_id = ?",
                             [merged["upvotes"], paper.arxiv_id])
-        tags = self._apply_tags(old, paper)
+        tags = self._apply_tags(merged.get("tags_source", ""), paper)
         if tags is not None or upvotes_changed or stats.appearances:
             self._reindex_tag_days(paper.arxiv_id)
+        if old is not None and not stats.updated:
+            stats.updated, stats.unchanged = (1, 0) if (stats.appearances or tags is not None) else (0, 1)
         return stats
 
-    def _apply_tags(self, old: dict | None, paper: Paper) -> list[str] | None:
-        """Replace the paper's tags when the new ones come from an equal or richer source."""
+    def _apply_tags(self, current_source: str, paper: Paper) -> list[str] | None:
+        """Store the paper's tags if they beat the current ones under :func:`bot.merge.tags_key`."""
         if not paper.tags:
             return None
-        new_rank = TAGS_RANK.get(paper.tags_source or "auto", 1)
-        old_rank = TAGS_RANK.get((old or {}).get("tags_source", ""), 0)
-        current = self.tags_of(paper.arxiv_id)
-        if current and new_rank <= old_rank and not (new_rank == old_rank == 1):
+        picked = pick_tags(self.tags_of(paper.arxiv_id), current_source, paper)
+        if picked is None:
             return None
-        tags = list(dict.fromkeys(paper.tags))
-        if tags == current:
-            return None
+        tags, source = picked
         self.db.execute("DELETE FROM paper_tags WHERE arxiv_id = ?", [paper.arxiv_id])
         self.db.conn.executemany(
             "INSERT INTO paper_tags (arxiv_id, tag, position) VALUES (?, ?, ?)",
@@ -436,7 +573,7 @@ class Store:
         )
         self.db.execute(
             "UPDATE papers SET tags_source = ?, tags_text = ? WHERE arxiv_id = ?",
-            [paper.tags_source or "auto", " ".join(tag_token(t) for t in tags), paper.arxiv_id],
+            [source, " ".join(tag_token(t) for t in tags), paper.arxiv_id],
         )
         return tags
 
@@ -452,6 +589,8 @@ class Store:
 
     def record_fetch(self, day: str, source: str, count: int) -> None:
         """Remember that ``day`` was fetched from ``source`` (what makes backfill resumable)."""
+        if not valid_day(day):
+            raise StoreError(f"{day!r} is not a real day (YYYY-MM-DD); the fetch of it was not recorded.")
         self.db["fetch_log"].upsert(
             {"day": day, "source": source, "papers": count, "fetched_at": now_iso()}, pk=("day", "source")
         )
@@ -655,62 +794,3 @@ class Store:
             "SELECT * FROM papers WHERE tags_source = 'digest' ORDER BY last_day DESC LIMIT ?", [limit]))
         for i in range(0, len(rows), 500):
             yield from self._papers(rows[i:i + 500])
-
-
-def _merge(old: dict | None, paper: Paper) -> dict:
-    """The row ``paper`` should leave behind, given what the store had (``old``)."""
-    new = {
-        "arxiv_id": paper.arxiv_id,
-        "title": paper.title,
-        "authors": paper.authors,
-        "abstract": paper.abstract,
-        "summary": paper.summary,
-        "github_urls": paper.github_urls,
-        "huggingface_urls": paper.huggingface_urls,
-        "project_page": paper.project_page,
-        "upvotes": int(paper.upvotes or 0),
-        "keywords": paper.keywords,
-        "published_at": paper.published_at,
-        "source": paper.source,
-        "summary_source": paper.source if paper.summary else "",
-        "authors_source": paper.source if paper.authors else "",
-    }
-    if old is None:
-        row = {k: (json.dumps(v, ensure_ascii=False) if k in _JSON_FIELDS else v) for k, v in new.items()}
-        row.update(tags_source="", last_day="")
-        return row
-    row = dict(old)
-    for key in ("title", "abstract", "project_page", "published_at"):
-        if new[key] and (not old[key] or (key == "title" and _richer_title(old[key], new[key]))):
-            row[key] = new[key]
-    # Each contested field keeps the value with the highest (rank, richness) key. The key orders values,
-    # not arrivals, so two sources of equal rank cannot flip-flop and a re-import changes nothing.
-    if new["summary"] and _summary_key(new["summary"], new["source"]) > _summary_key(
-            old["summary"], old["summary_source"]):
-        row["summary"], row["summary_source"] = new["summary"], new["source"]
-    old_authors = json.loads(old["authors"])
-    if new["authors"] and _authors_key(new["authors"], new["source"]) > _authors_key(
-            old_authors, old["authors_source"]):
-        row["authors"] = json.dumps(new["authors"], ensure_ascii=False)
-        row["authors_source"] = new["source"]
-    for key in ("github_urls", "huggingface_urls", "keywords"):
-        merged = list(dict.fromkeys([*json.loads(old[key]), *new[key]]))
-        row[key] = json.dumps(merged, ensure_ascii=False)
-    row["upvotes"] = max(int(old["upvotes"]), new["upvotes"])
-    if not old["source"]:
-        row["source"] = new["source"]
-    return row
-
-
-def _summary_key(text: str, source: str) -> tuple:
-    bullets = sum(1 for line in text.splitlines() if line.lstrip().startswith(("- ", "• ", "* ")))
-    return (SUMMARY_RANK.get(source, 0) if text else -1, bullets, len(text), text)
-
-
-def _authors_key(authors: list[str], source: str) -> tuple:
-    return (AUTHORS_RANK.get(source, 0) if authors else -1, len(authors), sum(map(len, authors)), authors)
-
-
-def _richer_title(old: str, new: str) -> bool:
-    """A title replaces another only when it is the same title, cut less (older digests truncate)."""
-    return len(new) > len(old) and new.casefold().startswith(old.rstrip(".… ").casefold())

@@ -210,3 +210,140 @@ def test_today_means_today_in_the_configured_time_zone(tmp_path, db_path):
     code, out, _ = paperboy("--config", str(config), "digest", "--date", "today", "--json", db=db_path)
     _, default_out, _ = paperboy("--config", str(config), "digest", "--json", db=db_path)
     assert code == 0 and json.loads(out)[0]["content"] == json.loads(default_out)[0]["content"]
+
+
+# ---- database faults: one sentence each, through a real process --------------------------------------
+
+DAMAGE = "restore a backup or move it aside to start a new one."
+
+
+def paperboy_as_user(*args: str, db: Path):
+    """``paperboy`` without root's power to ignore file modes, so a read-only file or folder is one.
+
+    As root, the process runs without CAP_DAC_OVERRIDE (setpriv), which is what makes modes bind root.
+    """
+    import shutil
+    import subprocess
+
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv: file modes would not bind this process")
+        prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.run([*prefix, sys.executable, "-m", "bot", "--db", str(db), *args], capture_output=True,
+                          text=True, env=env, timeout=60, cwd=ROOT)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+@pytest.fixture
+def seeded_db(seed_file, tmp_path) -> Path:
+    """A store holding the seed day, closed (so its WAL is folded into the file), in its own folder."""
+    folder = tmp_path / "store"
+    folder.mkdir()
+    db = folder / "paperboy.db"
+    code, _, err = paperboy("import", str(seed_file), db=db)
+    assert (code, err) == (0, "")
+    assert sorted(p.name for p in folder.iterdir()) == ["paperboy.db"]
+    return db
+
+
+def test_damaged_pages_are_named_in_one_sentence(seeded_db, seed_file):
+    import sqlite3
+
+    with sqlite3.connect(seeded_db) as conn:
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'paper_tags'").fetchone()[0]
+    conn.close()
+    data = bytearray(seeded_db.read_bytes())
+    data[(root - 1) * page_size:root * page_size] = b"\xa5" * page_size  # the tag table's root page
+    seeded_db.write_bytes(bytes(data))
+    expected = f"paperboy: The database {seeded_db} is damaged (database disk image is malformed); {DAMAGE}\n"
+    assert paperboy("tags", db=seeded_db) == (1, "", expected)
+    assert paperboy("import", str(seed_file), db=seeded_db) == (1, "", expected)
+
+
+def test_a_file_that_is_not_a_database_is_named_in_one_sentence(tmp_path):
+    db = tmp_path / "notes.db"
+    db.write_text("these are my notes, not a database\n" * 200)
+    expected = (f"paperboy: {db} is not a paperboy database (file is not a database); point --db at the right "
+                "file, or move this one aside to start a new one.\n")
+    assert paperboy("papers", db=db) == (1, "", expected)
+    assert paperboy("fetch", "--date", "2025-01-24", db=db) == (1, "", expected)
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    ("DROP TABLE paper_tags", "no table 'paper_tags'"),
+    ("ALTER TABLE papers RENAME COLUMN title TO name", "no column 'papers.title'"),
+])
+def test_a_table_or_column_changed_by_hand_is_named_in_one_sentence(seeded_db, seed_file, change, problem):
+    import sqlite3
+
+    conn = sqlite3.connect(seeded_db)
+    conn.execute(change)
+    conn.commit()
+    conn.close()
+    expected = f"paperboy: The database {seeded_db} has {problem}, so it was changed outside paperboy; {DAMAGE}\n"
+    assert paperboy("papers", "--tag", "Multimodal", db=seeded_db) == (1, "", expected)
+    assert paperboy("import", str(seed_file), db=seeded_db) == (1, "", expected)
+
+
+def test_a_read_only_file_is_still_read_and_a_write_says_what_to_do(seeded_db, data_dir):
+    seeded_db.chmod(0o444)
+    code, out, err = paperboy_as_user("papers", "--tag", "Multimodal", "--date", "2025-01-24", "--json", db=seeded_db)
+    assert (code, err, len(json.loads(out))) == (0, "", 4)
+    code, out, err = paperboy_as_user("import", str(data_dir / "digests" / "seed-format" / "2025-03-14.json"),
+                                      db=seeded_db)
+    assert (code, out) == (1, "")
+    assert err == (f"paperboy: The database {seeded_db} is a read-only file (attempt to write a readonly "
+                   "database); make it writable for this user, or point --db at a writable copy.\n")
+
+
+def test_a_read_only_folder_is_still_read_and_a_write_says_what_to_do(seeded_db, data_dir):
+    folder = seeded_db.parent
+    folder.chmod(0o555)
+    try:
+        for command in (["papers", "--tag", "Multimodal", "--date", "2025-01-24", "--json"],
+                        ["paper", "2501.13918", "--json"], ["tags", "--json"], ["digest", "--date", "2025-01-24"],
+                        ["config"]):
+            code, out, err = paperboy_as_user(*command, db=seeded_db)
+            assert (code, err) == (0, ""), command
+        assert len(json.loads(paperboy_as_user("papers", "--tag", "Multimodal", "--date", "2025-01-24", "--json",
+                                               db=seeded_db)[1])) == 4
+        code, out, err = paperboy_as_user("import", str(data_dir / "digests" / "seed-format" / "2025-03-14.json"),
+                                          db=seeded_db)
+        assert (code, out) == (1, "")
+        assert err == (f"paperboy: The database {seeded_db} cannot be written because its folder is read-only "
+                       "and SQLite keeps paperboy.db-wal beside it (attempt to write a readonly database); make "
+                       "the folder writable for this user, or point --db at a copy in a writable folder.\n")
+        assert sorted(p.name for p in folder.iterdir()) == ["paperboy.db"]  # nothing was created
+    finally:
+        folder.chmod(0o755)
+
+
+def test_a_read_only_folder_with_a_live_wal_reads_the_newest_writes(seeded_db, data_dir):
+    """The bot (here: this process) holds the store open with writes still in its -wal file."""
+    from bot.models import Paper
+    from bot.store import Store
+
+    with Store(seeded_db) as bot_store:
+        bot_store.db.execute("PRAGMA wal_autocheckpoint = 0")
+        bot_store.upsert_papers([Paper("2501.99999", "Only in the WAL", tags=["Audio"], dates=["2025-01-24"],
+                                       source="hf-api")])
+        assert sorted(p.name for p in seeded_db.parent.iterdir()) == [
+            "paperboy.db", "paperboy.db-shm", "paperboy.db-wal"]
+        seeded_db.parent.chmod(0o555)
+        try:
+            code, out, err = paperboy_as_user("paper", "2501.99999", "--json", db=seeded_db)
+        finally:
+            seeded_db.parent.chmod(0o755)
+    assert (code, err, json.loads(out)["title"]) == (0, "", "Only in the WAL")
+
+
+def test_read_only_commands_on_a_missing_database_create_nothing(tmp_path):
+    db = tmp_path / "paperboy.db"
+    assert paperboy("tags", db=db) == (0, "No tagged papers yet: run 'paperboy fetch' or 'paperboy import PATH' "
+                                          "first.\n", "")
+    assert paperboy("papers", "--tag", "Audio", db=db) == (0, "No papers match tag Audio.\n", "")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

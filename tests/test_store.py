@@ -5,9 +5,11 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from sqlite_utils import Database
 
+from bot.errors import StoreError
 from bot.models import Paper
-from bot.store import Query, Store, fts_expression
+from bot.store import Query, Store, fts_expression, migrations
 
 
 def paper(aid: str, **kw) -> Paper:
@@ -22,13 +24,22 @@ def store(db_path):
         yield s
 
 
+OURS = ["m001_papers", "m002_channels_and_deliveries", "m003_fts_newest_first", "m004_subscriptions",
+        "m005_fts_tags", "m006_drop_invalid_days", "m007_ledger_sent_after"]
+TABLES = {"_sqlite_migrations", "papers", "appearances", "paper_tags", "tag_days", "fetch_log", "channels",
+          "deliveries", "subscriptions", "dm_users", "role_mentions", "guild_settings", "papers_fts",
+          "papers_fts_config", "papers_fts_data", "papers_fts_docsize", "papers_fts_idx"}
+
+
 def test_schema_is_migrated_in_wal_mode_and_reopening_applies_nothing_twice(db_path):
+    every = [m.name for m in migrations.pending(Database(memory=True))]  # all registered, in order
+    assert every == OURS
     Store(db_path).close()
     with Store(db_path) as again:
         assert again.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        applied = again.db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0]
-        assert applied >= 1
-        assert {"papers", "appearances", "paper_tags", "tag_days", "papers_fts"} <= set(again.db.table_names())
+        applied = [r[0] for r in again.db.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
+        assert applied == every
+        assert set(again.db.table_names()) == TABLES
 
 
 def test_importing_the_same_papers_twice_changes_nothing(store, db_path):
@@ -97,7 +108,7 @@ def test_a_paper_featured_twice_is_listed_once_at_its_latest_day_in_range(store)
 def test_text_search_ignores_fts_syntax_in_user_input(store):
     store.upsert_papers([paper("2501.00001", title='Attention "is" all -you NEAR need')])
     assert [p.arxiv_id for p in store.query(Query(text='"attention" NEAR( -you'))] == ["2501.00001"]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^The search text has no words to look for\.$"):
         fts_expression("  \"  ")
 
 
@@ -147,7 +158,8 @@ def test_a_paper_featured_again_moves_to_the_top_of_text_results(store):
     assert [p.arxiv_id for p in store.query(Query(text="graph"))] == ["2501.00002", "2501.00001"]
     store.upsert_papers([paper("2501.00001", title="Graph models", dates=["2025-01-24"])])
     assert [p.arxiv_id for p in store.query(Query(text="graph"))] == ["2501.00001", "2501.00002"]
-    assert store.db.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('integrity-check', 1)") is not None
+    # FTS5's integrity check raises "database disk image is malformed" if the index and papers disagree.
+    assert store.db.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('integrity-check', 1)").fetchall() == []
 
 
 def test_tag_counts_cache_sees_writes_from_this_and_other_connections(db_path):
@@ -169,3 +181,49 @@ def test_digests_leave_out_papers_only_listed_on_arxiv(store):
     assert [p.arxiv_id for p in store.papers_on("2025-01-24")] == ["2501.00001"]
     assert [p.arxiv_id for p in store.papers_on("2025-01-24", ["Audio"])] == ["2501.00001"]
     assert {p.arxiv_id for p in store.query(Query(day="2025-01-24"))} == {"2501.00001", "2501.00002"}
+
+
+def test_an_impossible_day_is_never_stored_and_the_rest_of_the_paper_is(store, caplog):
+    stats = store.upsert_papers([paper("2501.00001", tags=["Audio"], dates=["2025-13-45", "2025-01-24"]),
+                                 paper("2501.00002", tags=["Audio"], dates=["2025-02-30"])])
+    assert (stats.new, stats.appearances, stats.skipped_days) == (2, 1, 2)
+    assert store.get("2501.00001").dates == ["2025-01-24"]
+    assert store.get("2501.00002").dates == []
+    assert store.get("2501.00002").tags == ["Audio"]
+    assert store.days_with_papers() == ["2025-01-24"]
+    assert store.tag_counts(since="2025-01-01") == [("Audio", 1)]
+    assert [r.getMessage() for r in caplog.records if r.name == "bot.store"] == [
+        "2501.00001: '2025-13-45' is not a real day (YYYY-MM-DD); that appearance was not stored",
+        "2501.00002: '2025-02-30' is not a real day (YYYY-MM-DD); that appearance was not stored",
+    ]
+    with pytest.raises(StoreError, match=r"^'2025-13-45' is not a real day \(YYYY-MM-DD\); the fetch of it "
+                       r"was not recorded\.$"):
+        store.record_fetch("2025-13-45", "hf", 3)
+    assert store.fetched_days("hf") == set()
+
+
+def test_a_paper_listed_twice_on_one_day_is_one_appearance(store):
+    stats = store.upsert_papers([paper("2501.00001", dates=["2025-01-24", "2025-01-24"])])
+    assert (stats.new, stats.appearances) == (1, 1)
+    assert store.get("2501.00001").dates == ["2025-01-24"]
+
+
+def test_absurd_upvotes_are_capped_to_what_sqlite_holds(store):
+    store.upsert_papers([paper("2501.00001", upvotes=10**20), paper("2501.00002", upvotes=-5)])
+    assert [store.get(i).upvotes for i in ("2501.00001", "2501.00002")] == [2**63 - 1, 0]
+
+
+def test_a_large_import_commits_in_batches_and_every_transaction_is_immediate(store):
+    seen: list[str] = []
+
+    def trace(sql: str) -> None:
+        if sql.split()[0].upper() in ("BEGIN", "COMMIT", "ROLLBACK", "END"):
+            seen.append(sql.strip())
+
+    store.db.conn.set_trace_callback(trace)
+    stats = store.upsert_papers([paper(f"2501.{i:05d}") for i in range(450)])  # BATCH_SIZE = 200
+    store.db.execute("DELETE FROM fetch_log")  # a lone write statement, as channels and subscriptions make
+    store.db.query("SELECT count(*) FROM papers").__next__()  # reads take no write lock
+    store.db.conn.set_trace_callback(None)
+    assert stats.new == 450
+    assert seen == ["BEGIN IMMEDIATE", "COMMIT"] * 4
