@@ -181,19 +181,19 @@ def check_paper(paper: Paper, *, need_day: bool = True) -> tuple[Paper | None, l
         value = getattr(paper, name)
         if not isinstance(value, str):
             setattr(paper, name, "")
-            warnings.append(f"{pid}: dropped its {name}: it is not text.")
+            warnings.append(f"paper {pid}: dropped its {name}: it is not text.")
         elif (fixed := clean_text(value)) is not value:
             setattr(paper, name, fixed)
-            warnings.append(f"{pid}: its {name} had invalid characters (lone surrogates); replaced them.")
+            warnings.append(f"paper {pid}: its {name} had invalid characters (lone surrogates); replaced them.")
     for name in _LIST_FIELDS:
         values = getattr(paper, name)
         items = [clean_text(v) for v in values if isinstance(v, str)] if isinstance(values, list) else []
         if items != values:
-            warnings.append(f"{pid}: its {name} had values that are not valid text; dropped or replaced them.")
+            warnings.append(f"paper {pid}: its {name} had values that are not valid text; dropped or replaced them.")
             setattr(paper, name, items)
     upvotes = count_of(paper.upvotes)
     if upvotes is None:
-        warnings.append(f"{pid}: dropped its upvotes {brief(paper.upvotes)}: not a count.")
+        warnings.append(f"paper {pid}: dropped its upvotes {brief(paper.upvotes)}: not a count.")
         upvotes = 0
     paper.upvotes = upvotes
     dates = paper.dates if isinstance(paper.dates, list) else []
@@ -202,10 +202,10 @@ def check_paper(paper: Paper, *, need_day: bool = True) -> tuple[Paper | None, l
     if len(kept) != len(dates) or kept != dates:
         bad = [d for d, v in zip(dates, days, strict=True) if not v]
         if bad:
-            warnings.append(f"{pid}: dropped the day {brief(bad[0])}: it is not a real date.")
+            warnings.append(f"paper {pid}: dropped the day {brief(bad[0])}: it is not a real date.")
         paper.dates = kept
     if not paper.dates and need_day:
-        warnings.append(f"{pid}: skipped ({brief(paper.title)}): it has no valid day it was featured on.")
+        warnings.append(f"paper {pid}: skipped ({brief(paper.title)}): it has no valid day it was featured on.")
         return None, warnings
     return paper, warnings
 

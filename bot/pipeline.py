@@ -86,7 +86,7 @@ def import_paths(store: Store, paths: Iterable[str | Path]) -> ImportReport:
                                  "please report it with the file.")
             continue
         report.files += 1
-        report.warnings.extend(f"{file.name}: {w}" for w in loaded.warnings)
+        report.warnings.extend(loaded.warnings)  # each already names its file
         report.days.update(loaded.days)
         report.papers += len(loaded.papers)
         if loaded.papers and any(not p.tags for p in loaded.papers) and tagger is None:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bot.errors import SourceError
 from bot.models import Paper, arxiv_id_from, check_papers, plausible_day
+from bot.sources import hf
 from bot.sources.hf import json_int
 from bot.taxonomy import canonical_tag
 
@@ -756,12 +757,6 @@ def _load_hf(data: object, name: str, default_day: str | None) -> LoadResult:
     The file's day (from its name) is passed as the day it was fetched for: the HF parser uses it
     only for entries that do not say themselves when they were featured.
     """
-    try:
-        from bot.sources import hf
-    except ImportError as exc:  # pragma: no cover - hf.py ships with the project
-        raise SourceError(
-            f"{name} is a Hugging Face API response, but the Hugging Face parser is missing ({exc})."
-        ) from exc
     result = LoadResult(kind=SOURCE_HF)
     try:
         if isinstance(data, dict) and not _is_hf_entry(data):
@@ -770,13 +765,9 @@ def _load_hf(data: object, name: str, default_day: str | None) -> LoadResult:
             result.warnings.extend(f"Hugging Face {w}." for w in notes)
         else:
             entries = data if isinstance(data, list) else [data]
-            report = getattr(hf, "parse_daily_papers_report", None)
-            if report is not None:  # the variant that hands back its skipped entries
-                papers, skipped = report(entries, default_day)
-                result.warnings.extend(f"Hugging Face {w}." for w in skipped)
-                result.skipped += len(skipped)
-            else:
-                papers = hf.parse_daily_papers(entries, day=default_day)
+            papers, notes = hf.parse_daily_papers_report(entries, default_day)
+            result.warnings.extend(f"Hugging Face {w}." for w in notes)
+            result.skipped += len(entries) - len(papers)
     except SourceError as exc:
         raise SourceError(f"{name}: {exc}") from exc
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

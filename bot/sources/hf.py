@@ -52,10 +52,25 @@ def fold_paragraphs(text: Any, *, indent_is_paragraph: bool = False) -> str:
     return _fold_paragraphs(_SPACE_RUN.sub(" ", text), indent_is_paragraph=indent_is_paragraph)
 
 
+class HugeNumber(float):
+    """A JSON integer too long to be any count or id (an infinite float that says how long it was)."""
+
+    digits: int
+
+    def __new__(cls, text: str) -> HugeNumber:
+        number = super().__new__(cls, "-inf" if text.startswith("-") else "inf")
+        number.digits = len(text.lstrip("-"))
+        return number
+
+    def __repr__(self) -> str:
+        return f"<a {self.digits}-digit number>"
+
+
 def json_int(digits: str) -> int | float:
     """``parse_int`` for :func:`json.loads`: Python refuses int() of 4,300+ digits with a ValueError
-    that would sink the whole payload; such a number becomes a float (inf) and is dropped as a field."""
-    return int(digits) if len(digits) <= _BIG_INT_DIGITS else float(digits)
+    that would sink the whole payload; such a number becomes a :class:`HugeNumber` (an infinite float)
+    that the parsers drop as a field, with a warning, like any other unusable value."""
+    return int(digits) if len(digits) <= _BIG_INT_DIGITS else HugeNumber(digits)
 
 
 def loads(text: str) -> Any:
@@ -322,10 +337,11 @@ class HFClient:
             if len(entries) < PAGE_SIZE or new == 0:  # short page, or a server repeating itself
                 break
         else:
-            warnings.append(
+            cap = (
                 f"Hugging Face still had more papers for {day} after {MAX_PAGES} pages of {PAGE_SIZE}; "
                 f"kept the first {len(seen)} (no real day has that many, so the server is misbehaving)"
             )
+            warnings.insert(0, cap)  # first, so that a shortened list of warnings still shows it
         return list(seen.values()), warnings
 
     async def fetch_paper(self, arxiv_id: str) -> Paper | None:
