@@ -274,3 +274,47 @@ async def test_a_server_with_endless_new_papers_is_paged_at_most_five_times() ->
         "Hugging Face still had more papers for 2025-01-24 after 5 pages of 100; kept the first 500 "
         "(no real day has that many, so the server is misbehaving)"
     ]
+
+
+# Every opening a row or line can have, times every unit that meets a quantifier somewhere, repeated to
+# 20 KB: the exhaustive form of the reproductions above (the old patterns took seconds to minutes here).
+PREFIXES = ["", "# a", "## Papers for 2025-01-24 ", "| ", "| x", f"| [T]({ARXIV}) | ", "|--", "[", "](", "| a-"]
+UNITS = [" ", "\t", "\n", " \n", "|", "-", "a-", "a.", "[", "](", "[]", "(Read more on a) ", ". - a", "jan 1 ",
+         "'", "#", "\n|", "|\n", "•", "\\", "&#124;", "a/", "1"]
+SUFFIXES = ["b", "zz\n"]
+
+
+def test_every_opening_then_a_repeated_unit_parses_in_linear_time() -> None:
+    slow = []
+    for prefix in PREFIXES:
+        for unit in UNITS:
+            for suffix in SUFFIXES:
+                text = prefix + unit * (20_000 // len(unit)) + suffix
+                _, seconds = timed(lambda text=text: digest.parse_markdown(text, default_day="2025-01-24"))
+                if seconds > BOUND / 2:
+                    slow.append((prefix, unit, suffix, round(seconds, 2)))
+    assert slow == []
+
+
+def test_every_repeated_unit_in_every_json_and_feed_field_parses_in_linear_time() -> None:
+    slow = []
+    for unit in UNITS:
+        text = "a" + unit * (20_000 // len(unit)) + "b"
+        hf_entries = [{"paper": {k: text for k in ("id", "title", "summary", "ai_summary", "submittedOnDailyAt",
+                                                   "publishedAt", "githubRepo", "projectPage")}, "title": text}]
+        entries = [{k: text for k in ("title", "link", "summary", "classification", "github_urls", "authors",
+                                      "huggingface_urls", "date", "github_repo", "arxiv_id")}]
+        esc = text.replace("&", "&amp;").replace("<", "&lt;")
+        feed = (f'<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>{esc}</id><title>{esc}</title>'
+                f"<summary>{esc}</summary><published>{esc}</published><author><name>{esc}</name></author>"
+                f"<arxiv:comment xmlns:arxiv='http://arxiv.org/schemas/atom'>{esc}</arxiv:comment></entry></feed>")
+        parsers: list[tuple[str, Callable[[], object]]] = [
+            ("hf", lambda e=hf_entries: parse_daily_papers_report(e, "2025-01-24")),
+            ("digest json", lambda e=entries: digest.parse_digest_json(e, default_day="2025-01-24")),
+            ("atom", lambda f=feed: parse_atom_report(f)),
+        ]
+        for name, parse in parsers:
+            _, seconds = timed(parse)
+            if seconds > BOUND / 2:
+                slow.append((name, unit, round(seconds, 2)))
+    assert slow == []
