@@ -883,7 +883,7 @@ def _load_atom(text: str, name: str) -> LoadResult:
         papers, warnings = parse_atom_report(text)
     except UpstreamError as exc:
         raise SourceError(f"{name} is not a readable arXiv feed: {str(exc).rstrip('.')}.") from exc
-    result = LoadResult(papers=papers, warnings=warnings, kind="arxiv")
+    result = LoadResult(papers=papers, warnings=[f"arXiv {w}." for w in warnings], kind="arxiv")
     _check(result)
     result.days = sorted({d for p in result.papers for d in p.dates})
     return result

@@ -15,7 +15,8 @@ From another process (the CLI tests)::
     python -m tests.fakes.hf_server --port 0 --data daily.json [--atom feed.xml] [--fault 500 ...]
 
 prints ``http://127.0.0.1:PORT`` as its first stdout line once it is listening, and runs until
-SIGTERM/SIGINT.
+SIGTERM/SIGINT. ``FakeHF(endless=True)`` (``--endless``) answers every Daily Papers page with 100 papers
+never sent before, for clients that must stop paging on their own.
 """
 
 from __future__ import annotations

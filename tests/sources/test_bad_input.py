@@ -245,7 +245,7 @@ def test_an_arxiv_entry_with_an_impossible_date_is_dropped_on_import(tmp_path: P
     result = digest.load_file(path)
     assert result.papers == [] and result.days == []
     assert result.warnings == [
-        f"{path}: entry 2501.00001: its published date '2025-13-45T00:00:00Z' is not a real date",
+        f"{path}: arXiv entry 2501.00001: its published date '2025-13-45T00:00:00Z' is not a real date.",
         f"{path}: paper 2501.00001: skipped ('T'): it has no valid day it was featured on.",
     ]
 
