@@ -148,6 +148,10 @@ async def _fetch(settings: Settings, day: str, source: str) -> int:
     s = result.stats
     print(f"Fetched {len(result.papers)} papers for {day} from {source}: "
           f"{s.new} new, {s.updated} updated, {s.unchanged} unchanged.")
+    for w in result.warnings[:5]:  # values dropped, a page cap hit: the fetch went on, but say so
+        print(f"paperboy: warning: {w}.", file=sys.stderr)
+    if len(result.warnings) > 5:
+        print(f"paperboy: {len(result.warnings) - 5} more warning(s); run with -v to see them.", file=sys.stderr)
     return EXIT_OK
 
 

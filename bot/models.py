@@ -6,12 +6,18 @@ render, delivery) sees only this, so a new source is one parser and nothing else
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-ARXIV_ID_RE = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
-OLD_ARXIV_ID_RE = re.compile(r"\b([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\b")
+# Every pattern here and in the parsers runs in linear time on any input: quantifiers are bounded,
+# possessive, or over character sets that cannot overlap what follows (see tests/sources/test_linear.py).
+ARXIV_ID_RE = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d++)?(?![\d])")
+# Old-style ids (hep-th/9901001, cond-mat/0102536, math.AG/0601001): an archive name has at most one dash.
+# "[a-z\-]+" instead made every word boundary of a text like "a-a-a-a-..." rescan the rest (quadratic).
+OLD_ARXIV_ID_RE = re.compile(r"\b([a-z]{1,12}+(?:-[a-z]{1,12}+)?(?:\.[A-Z]{2})?/\d{7})(?:v\d++)?\b")
 
 
 def arxiv_id_from(text: str) -> str | None:
@@ -21,7 +27,7 @@ def arxiv_id_from(text: str) -> str | None:
     m = ARXIV_ID_RE.search(text)
     if m:
         return m.group(1)
-    m = OLD_ARXIV_ID_RE.search(text)
+    m = OLD_ARXIV_ID_RE.search(text) if "/" in text else None
     return m.group(1) if m else None
 
 
@@ -101,3 +107,130 @@ def parse_day(text: str, today: date | None = None) -> str:
 
 def _bad(text: str) -> str:
     raise ValueError(f"{text!r} is not a date: use YYYY-MM-DD (for example 2025-01-24), 'today' or 'yesterday'.")
+
+
+# ----------------------------------------------------------------------------------- validation
+
+# The days a paper can plausibly be featured on: arXiv began in 1991, and the upper bound leaves room for
+# date arithmetic (a week after the newest day) that a year-9999 day would overflow.
+FIRST_DAY = date(1991, 1, 1)
+LAST_DAY = date(2199, 12, 31)
+_DAY_HEAD_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+MAX_UPVOTES = 2**63 - 1  # SQLite's INTEGER; anything larger is not a real count anyway
+
+
+def plausible_day(y: str | int, m: str | int, d: str | int) -> str | None:
+    """``YYYY-MM-DD`` if (y, m, d) is a real calendar day between 1991 and 2199, else None."""
+    try:
+        day = date(int(y), int(m), int(d))
+    except (ValueError, OverflowError):
+        return None
+    return day.isoformat() if FIRST_DAY <= day <= LAST_DAY else None
+
+
+def valid_day(value: object) -> str:
+    """The day of a ``YYYY-MM-DD`` date or ISO timestamp (``2025-01-24T00:00:00.000Z``), or ``""``.
+
+    ``""`` unless it is a real, plausible calendar day: ``2025-13-45`` must never become a day in the
+    store, where every later date computation (weekdays, "last 7 days") would fail on it.
+    """
+    if not isinstance(value, str) or len(value) < 10:
+        return ""
+    if not _DAY_HEAD_RE.fullmatch(value, 0, 10) or (len(value) > 10 and value[10] not in "T "):
+        return ""
+    return plausible_day(value[0:4], value[5:7], value[8:10]) or ""
+
+
+def clean_text(text: str) -> str:
+    """``text`` with lone surrogates (legal in JSON as ``\\ud800``, not in UTF-8) replaced by U+FFFD."""
+    return _SURROGATE_RE.sub("\ufffd", text) if _SURROGATE_RE.search(text) else text
+
+
+def count_of(value: object) -> int | None:
+    """A JSON count (upvotes) as an int in SQLite's range, or None if it is not one (1e999, 10**20, "x")."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            return None
+        value = int(value)
+    elif isinstance(value, str):
+        v = value.strip()
+        if not v.isascii() or not v.isdigit() or len(v) > 19:
+            return None
+        value = int(v)
+    if not isinstance(value, int) or not 0 <= value <= MAX_UPVOTES:
+        return None
+    return value
+
+
+_TEXT_FIELDS = ("title", "abstract", "summary", "project_page", "source", "published_at", "tags_source")
+_LIST_FIELDS = ("authors", "tags", "github_urls", "huggingface_urls", "keywords")
+
+
+def check_paper(paper: Paper, *, need_day: bool = True) -> tuple[Paper | None, list[str]]:
+    """The paper with every value the store can hold, or None if it has no valid day; plus warnings.
+
+    The last gate between any parser and the store: text loses lone surrogates (SQLite cannot encode
+    them), a count out of range becomes 0, invalid days are dropped, and a paper left without a day is
+    dropped, each with a sentence saying so, so one bad value never costs the rest of a file or a fetch.
+    ``need_day=False`` keeps a paper without a day (one fetched by id: the caller knows the day).
+    """
+    warnings: list[str] = []
+    pid = paper.arxiv_id
+    for name in _TEXT_FIELDS:
+        value = getattr(paper, name)
+        if not isinstance(value, str):
+            setattr(paper, name, "")
+            warnings.append(f"paper {pid}: dropped its {name}: it is not text.")
+        elif (fixed := clean_text(value)) is not value:
+            setattr(paper, name, fixed)
+            warnings.append(f"paper {pid}: its {name} had invalid characters (lone surrogates); replaced them.")
+    for name in _LIST_FIELDS:
+        values = getattr(paper, name)
+        items = [clean_text(v) for v in values if isinstance(v, str)] if isinstance(values, list) else []
+        if items != values:
+            warnings.append(f"paper {pid}: its {name} had values that are not valid text; dropped or replaced them.")
+            setattr(paper, name, items)
+    upvotes = count_of(paper.upvotes)
+    if upvotes is None:
+        warnings.append(f"paper {pid}: dropped its upvotes {brief(paper.upvotes)}: not a count.")
+        upvotes = 0
+    paper.upvotes = upvotes
+    dates = paper.dates if isinstance(paper.dates, list) else []
+    days = [valid_day(d) for d in dates]
+    kept = list(dict.fromkeys(d for d in days if d))
+    if len(kept) != len(dates) or kept != dates:
+        bad = [d for d, v in zip(dates, days, strict=True) if not v]
+        if bad:
+            warnings.append(f"paper {pid}: dropped the day {brief(bad[0])}: it is not a real date.")
+        paper.dates = kept
+    if not paper.dates and need_day:
+        warnings.append(f"paper {pid}: skipped ({brief(paper.title)}): it has no valid day it was featured on.")
+        return None, warnings
+    return paper, warnings
+
+
+def check_papers(papers: Iterable[Paper], *, need_day: bool = True) -> tuple[list[Paper], list[str]]:
+    """:func:`check_paper` over a batch: the papers kept and every warning, in order."""
+    kept: list[Paper] = []
+    warnings: list[str] = []
+    for paper in papers:
+        checked, notes = check_paper(paper, need_day=need_day)
+        warnings.extend(notes)
+        if checked is not None:
+            kept.append(checked)
+    return kept, warnings
+
+
+def brief(value: object, limit: int = 60) -> str:
+    """A bounded repr for warnings: a 5,000-digit number or a 1 MB title is not repeated in full."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"<a number of about {int(value.bit_length() * 0.30103)} digits>"
+    if isinstance(value, (dict, list, tuple, set)):
+        return f"<a JSON {'object' if isinstance(value, dict) else 'list'}>"
+    if isinstance(value, str) and len(value) > limit:
+        value = value[:limit]
+    text = repr(clean_text(value) if isinstance(value, str) else value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -18,7 +18,7 @@ import aiohttp
 from bot.clock import SYSTEM_CLOCK, Clock, today_in
 from bot.config import Settings
 from bot.errors import PaperboyError
-from bot.models import Paper
+from bot.models import Paper, check_papers
 from bot.sources import digest as digest_files
 from bot.sources.arxiv import ArxivClient
 from bot.sources.hf import HFClient
@@ -42,7 +42,14 @@ def learned_tagger(store: Store) -> Tagger:
 
 
 def store_papers(store: Store, papers: list[Paper], tagger: Tagger | None = None) -> UpsertStats:
-    """Tag what came untagged, then upsert."""
+    """Tag what came untagged, then upsert.
+
+    Every paper passes :func:`bot.models.check_paper` first (the parsers already did; this keeps a
+    future source from storing an impossible day or a value SQLite cannot hold).
+    """
+    papers, warnings = check_papers(papers)
+    for w in warnings:
+        log.warning("not stored as given: %s", w)
     if any(not p.tags for p in papers):
         papers = tag_missing(papers, tagger or learned_tagger(store))
     return store.upsert_papers(papers)
@@ -74,8 +81,13 @@ def import_paths(store: Store, paths: Iterable[str | Path]) -> ImportReport:
         except PaperboyError as exc:
             report.errors.append(str(exc))
             continue
+        except Exception as exc:  # a parser bug must cost this one file, never the files after it
+            log.exception("reading %s failed", file)
+            report.errors.append(f"{file} could not be read because of a bug in paperboy ({type(exc).__name__}); "
+                                 "please report it with the file.")
+            continue
         report.files += 1
-        report.warnings.extend(f"{file.name}: {w}" for w in loaded.warnings)
+        report.warnings.extend(loaded.warnings)  # each already names its file
         report.days.update(loaded.days)
         report.papers += len(loaded.papers)
         if loaded.papers and any(not p.tags for p in loaded.papers) and tagger is None:
@@ -90,6 +102,7 @@ class FetchResult:
     source: str
     papers: list[Paper]
     stats: UpsertStats
+    warnings: list[str] = field(default_factory=list)  # dropped values, a page cap hit: one sentence each
 
 
 class Fetcher:
@@ -149,10 +162,12 @@ class Fetcher:
                         tagger: Tagger | None = None) -> FetchResult:
         """One day from upstream into the store; remembers the day as fetched unless it is empty."""
         client = self._client(source)
-        if source == "arxiv":
-            papers = await client.fetch_day(day, categories=tuple(self.settings.arxiv.categories))
+        if isinstance(client, ArxivClient):
+            papers, warnings = await client.fetch_day_report(day, categories=tuple(self.settings.arxiv.categories))
         else:
-            papers = await client.fetch_day(day)
+            papers, warnings = await client.fetch_day_report(day)
+        for w in warnings:
+            log.warning("fetching %s from %s: %s", day, source, w)
         if papers and any(not p.tags for p in papers):
             tagger = tagger or await self.tagger(store)
         stats = store_papers(store, papers, tagger)
@@ -160,7 +175,7 @@ class Fetcher:
         if papers or date.fromisoformat(day) <= today_in("UTC", self.clock) - timedelta(days=2):
             store.record_fetch(day, source, len(papers))
         log.info("fetched %s from %s: %d papers (%d new)", day, source, len(papers), stats.new)
-        return FetchResult(day, source, papers, stats)
+        return FetchResult(day, source, papers, stats, warnings)
 
     async def backfill(self, store: Store, since: date, until: date, source: str = "hf", *,
                        force: bool = False, progress: Callable[[str, int], None] | None = None,

@@ -19,14 +19,13 @@ from typing import Any
 import aiohttp
 
 from bot.errors import UpstreamError
-from bot.models import Paper, arxiv_id_from
+from bot.models import Paper, arxiv_id_from, brief, check_papers, valid_day
+from bot.sources.hf import fold_paragraphs
 from bot.sources.http import (
     DEFAULT_TIMEOUT,
     USER_AGENT,
     RetryPolicy,
-    day_of,
     fold_line,
-    fold_paragraphs,
     get_with_retries,
 )
 
@@ -43,7 +42,7 @@ DEFAULT_CATEGORIES = ("cs.CL", "cs.CV", "cs.LG", "cs.AI")
 PAGE_SIZE = 200
 MAX_PAGES = 50  # 10,000 papers: far above any real day, a stop for a server that never ends
 
-GITHUB_RE = re.compile(r"https?://(?:www\.)?github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", re.IGNORECASE)
+GITHUB_RE = re.compile(r"https?://(?:www\.)?github\.com/[A-Za-z0-9_.-]++/[A-Za-z0-9_.-]++", re.IGNORECASE)
 
 
 def github_links(*texts: str) -> list[str]:
@@ -62,8 +61,12 @@ def _text(el: ET.Element | None) -> str:
     return el.text or "" if el is not None else ""
 
 
-def _entry(el: ET.Element) -> Paper | None:
-    """One ``<entry>`` as a Paper; None if it has no recognisable arXiv id."""
+def _entry(el: ET.Element, warnings: list[str]) -> Paper | None:
+    """One ``<entry>`` as a Paper; None if it has no recognisable arXiv id.
+
+    An impossible ``published`` date leaves the paper without a day and is named in ``warnings``; the
+    caller falls back to the day it asked for, or drops the paper.
+    """
     pid = arxiv_id_from(_text(el.find("atom:id", NS)))
     if not pid:
         return None
@@ -71,7 +74,10 @@ def _entry(el: ET.Element) -> Paper | None:
     comment = _text(el.find("arxiv:comment", NS))
     published = _text(el.find("atom:published", NS)).strip()
     authors = [fold_line(_text(a.find("atom:name", NS))) for a in el.findall("atom:author", NS)]
-    day = day_of(published)
+    day = valid_day(published)
+    if published and not day:
+        warnings.append(f"entry {pid}: its published date {brief(published)} is not a real date")
+        published = ""
     return Paper(
         arxiv_id=pid,
         title=fold_line(_text(el.find("atom:title", NS))),
@@ -86,8 +92,10 @@ def _entry(el: ET.Element) -> Paper | None:
     )
 
 
-def _parse_feed(xml_text: str) -> tuple[list[Paper], int, int | None]:
+def _parse_feed(xml_text: str, warnings: list[str] | None = None) -> tuple[list[Paper], int, int | None]:
     """(papers, number of entries, opensearch:totalResults); ValueError if it is not an Atom feed.
+
+    Values that cannot be used are dropped with a sentence in ``warnings``.
 
     arXiv reports a bad query as a feed whose single entry has an ``.../api/errors#...`` id; that becomes
     an UpstreamError carrying arXiv's own explanation.
@@ -103,18 +111,33 @@ def _parse_feed(xml_text: str) -> tuple[list[Paper], int, int | None]:
         if "/api/errors" in _text(el.find("atom:id", NS)):
             why = fold_line(_text(el.find("atom:summary", NS))) or "no reason given"
             raise UpstreamError(f"arXiv rejected the query: {why.rstrip('.')}.")
-    papers = [p for p in (_entry(el) for el in entries) if p is not None]
+    notes = warnings if warnings is not None else []
+    papers = [p for p in (_entry(el, notes) for el in entries) if p is not None]
     total_text = _text(root.find("opensearch:totalResults", NS)).strip()
-    total = int(total_text) if total_text.isdigit() else None
+    total = int(total_text) if total_text.isascii() and total_text.isdigit() and len(total_text) < 10 else None
     return papers, len(entries), total
+
+
+def parse_atom_report(xml_text: str) -> tuple[list[Paper], list[str]]:
+    """An arXiv export API response (Atom XML) as (papers, warnings); UpstreamError if it is not one.
+
+    Papers keep ``dates == []`` when their published date is unusable (a warning says so): a saved
+    feed then drops them, a fetch files them under the day it asked for.
+    """
+    warnings: list[str] = []
+    try:
+        papers = _parse_feed(xml_text, warnings)[0]
+    except ValueError as err:
+        raise UpstreamError(f"arXiv returned something that is not an Atom feed: {err}.") from None
+    return papers, warnings
 
 
 def parse_atom(xml_text: str) -> list[Paper]:
     """An arXiv export API response (Atom XML) as papers; UpstreamError if it is not one."""
-    try:
-        return _parse_feed(xml_text)[0]
-    except ValueError as err:
-        raise UpstreamError(f"arXiv returned something that is not an Atom feed: {err}.") from None
+    papers, warnings = parse_atom_report(xml_text)
+    for w in warnings:
+        log.warning("arXiv feed: %s", w)
+    return papers
 
 
 def day_query(day: str, categories: Iterable[str] = DEFAULT_CATEGORIES) -> str:
@@ -161,7 +184,9 @@ class ArxivClient:
         async with aiohttp.ClientSession(headers={"User-Agent": USER_AGENT}, timeout=timeout) as session:
             yield cls(session, timeout=timeout, **kwargs)
 
-    async def query(self, params: dict[str, str | int], what: str) -> tuple[list[Paper], int, int | None]:
+    async def query(
+        self, params: dict[str, str | int], what: str, warnings: list[str] | None = None
+    ) -> tuple[list[Paper], int, int | None]:
         """One export API call, spaced at least ``min_interval`` after the previous one finished."""
         bad = f"arXiv returned something that is not an Atom feed for {what}."
 
@@ -172,7 +197,11 @@ class ArxivClient:
                 raise UpstreamError(f"arXiv refused the request for {what} as invalid (HTTP 400).")
             if status >= 300:
                 raise UpstreamError(f"arXiv answered HTTP {status} for {what}.")
-            return _parse_feed(text)  # ValueError for a broken feed: retried, then ``bad``
+            notes: list[str] = []
+            parsed = _parse_feed(text, notes)  # ValueError for a broken feed: retried, then ``bad``
+            if warnings is not None:
+                warnings.extend(notes)
+            return parsed
 
         async with self._lock:
             wait = self._last + self.min_interval - time.monotonic()
@@ -196,7 +225,20 @@ class ArxivClient:
 
     async def fetch_day(self, day: str, categories: Iterable[str] = DEFAULT_CATEGORIES) -> list[Paper]:
         """Papers submitted on ``day`` in ``categories``, all pages; [] for a day with none."""
+        papers, warnings = await self.fetch_day_report(day, categories)
+        for w in warnings:
+            log.warning("arXiv papers of %s: %s", day, w)
+        return papers
+
+    async def fetch_day_report(
+        self, day: str, categories: Iterable[str] = DEFAULT_CATEGORIES
+    ) -> tuple[list[Paper], list[str]]:
+        """(papers submitted on ``day`` in ``categories``, warnings): all pages, at most :data:`MAX_PAGES`.
+
+        A paper whose published date is unusable is filed under ``day``, the day it was asked for.
+        """
         categories = tuple(categories)
+        warnings: list[str] = []
         what = f"the {', '.join(categories)} papers of {day}"
         base: dict[str, str | int] = {
             "search_query": day_query(day, categories),
@@ -208,8 +250,9 @@ class ArxivClient:
         start = 0
         empty_retries = 0
         for _ in range(MAX_PAGES):
-            papers, count, total = await self.query({**base, "start": start}, what)
+            papers, count, total = await self.query({**base, "start": start}, what, warnings)
             for p in papers:
+                p.dates = p.dates or [day]
                 seen.setdefault(p.arxiv_id, p)
             if count == 0 and total is not None and start < total and empty_retries < 2:
                 # A known arXiv quirk: an empty page although totalResults says more. Ask again.
@@ -219,4 +262,7 @@ class ArxivClient:
             start += count
             if count < self.page_size or (total is not None and start >= total):
                 break
-        return list(seen.values())
+        else:
+            warnings.append(f"arXiv still had more papers for {what} after {MAX_PAGES} pages; kept {len(seen)}")
+        papers, notes = check_papers(seen.values())
+        return papers, warnings + [n.rstrip(".") for n in notes]

@@ -15,12 +15,13 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 from bot.errors import SourceError
-from bot.models import Paper, arxiv_id_from
+from bot.models import Paper, arxiv_id_from, check_papers, plausible_day
+from bot.sources import hf
+from bot.sources.hf import json_int
 from bot.taxonomy import canonical_tag
 
 __all__ = [
@@ -93,8 +94,8 @@ _MONTH_NAME = (
     r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
-_MDY_RE = re.compile(_MONTH_NAME + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", re.IGNORECASE)
-_DMY_RE = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH_NAME + r",?\s+(\d{4})", re.IGNORECASE)
+_MDY_RE = re.compile(_MONTH_NAME + r"\s++(\d{1,2})(?:st|nd|rd|th)?,?\s++(\d{4})", re.IGNORECASE)
+_DMY_RE = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s++" + _MONTH_NAME + r",?\s++(\d{4})", re.IGNORECASE)
 
 
 def _unescape(text: str) -> str:
@@ -112,10 +113,8 @@ def _collapse(text: str) -> str:
 
 
 def _valid_day(y: str | int, m: str | int, d: str | int) -> str | None:
-    try:
-        return date(int(y), int(m), int(d)).isoformat()
-    except ValueError:
-        return None
+    """A real and plausible day (1991-2199), or None: '2025-13-45' is no day and never gets stored."""
+    return plausible_day(y, m, d)
 
 
 def _day_in(text: str) -> str | None:
@@ -165,9 +164,9 @@ def day_from_path(path: Path) -> str | None:
 
 # A flattened bullet boundary: end of a sentence, then " - " (or " -Capital", seen in the data).
 # Requiring the sentence end keeps ordinary dashes ("A - B", "$x - y$") inside a bullet intact.
-_FLAT_DASH_RE = re.compile(r"([.!?][\"'”’)\]]*)\s+-(?:\s+(?=\S)|(?=[A-Z]))")
+_FLAT_DASH_RE = re.compile(r"([.!?][\"'”’)\]]*+)\s++-(?:\s++(?=\S)|(?=[A-Z]))")
 _BULLET_START_RE = re.compile(r"-(?:\s|[A-Z])")
-_FLAT_DOT_RE = re.compile(r"\s+(?=•)")
+_FLAT_DOT_RE = re.compile(r"\s++(?=•)")
 _BULLET_GAP_RE = re.compile(r"^(•(?=\S)|-(?=[A-Z]))")
 
 
@@ -194,15 +193,21 @@ def normalize_summary(text: str) -> str:
 # --- links -------------------------------------------------------------------------------------------
 
 # ``[label](url)`` with one level of parentheses allowed inside the URL, or a bare http(s) URL.
-# URLs are taken whole by these patterns: commas inside a URL are never a separator.
+# URLs are taken whole by these patterns: commas inside a URL are never a separator. The quantifiers are
+# possessive: a lazy target that may also hold the blanks before ")" rescanned them at every step, and a
+# row of 5,000 blanks after "](" took over a minute (cubic). The target keeps trailing blanks instead;
+# _clean_url strips them.
 _LINK_OR_URL_RE = re.compile(
-    r"\]\(\s*<?((?:[^()<>\n]|\([^()\s]*\))*?)>?\s*\)"
-    r"|(https?://[^\s<>()\[\]|\"']+)"
+    r"\]\(\s*+<?((?:[^()<>\n]|\([^()\s]*+\))*+)>?\s*+\)"
+    r"|(https?://[^\s<>()\[\]|\"']++)"
 )
-_MD_LINK_RE = re.compile(r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))*)>?\s*\)")
+_MD_LINK_RE = re.compile(
+    r"\[((?:[^\[\]]|\[[^\[\]]*+\])*+)\]\(\s*+<?((?:[^()\s<>]|\([^()\s]*+\))*+)>?\s*+\)"
+)
 _HTTP_RE = re.compile(r"https?://\S+", re.IGNORECASE)
+# Host labels are at most 63 characters (RFC 1035): bounded, a long label cannot be rescanned.
 _DOMAIN_RE = re.compile(
-    r"(?:www\.)?(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,6}(?::\d+)?(?:[/?#]\S*)?",
+    r"(?:www\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)++[a-z]{2,6}(?::\d++)?(?:[/?#]\S*+)?",
     re.IGNORECASE,
 )
 
@@ -342,20 +347,24 @@ def _add_day(days: list[str], seen: set[str], day: str | None) -> None:
 # ---------------------------------------------------------------------------------------------------
 # Markdown
 
-_HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s*(.*?)\s*#*\s*$")
-_PAPERS_FOR_RE = re.compile(r"papers\s+for", re.IGNORECASE)
-_SEPARATOR_RE = re.compile(r"^\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+# A heading is "#" marks then its text; the closing marks and blanks are stripped in _heading_text, not
+# by "\s*(.*?)\s*#*\s*$", which tried every split of a long blank run three ways (a 3 KB line: 25 s).
+_HEADING_RE = re.compile(r"\s{0,3}(#{1,6})(.*)")
+_PAPERS_FOR_RE = re.compile(r"papers\s++for", re.IGNORECASE)
+_SEPARATOR_CELL_RE = re.compile(r":?-{2,}+:?")
 _CELL_SPLIT_RE = re.compile(r"(?<!\\)\|")
 # The title cell anchored at the row start: "[Title](link)" up to the first "](" (so a "|" inside the
 # title cannot cut it), or the older "Title (Read more on [arXiv](…) or [HuggingFace](…))".
 _TITLE_LINK_CELL_RE = re.compile(
-    r"\s*\[(?P<text>(?:[^\]]|\](?!\())+?)\]\(\s*(?P<url>[^()\s]*)\s*\)\s*(?:(?<!\\)\||$)", re.S
+    r"\s*+\[(?P<text>(?:[^\]]|\](?!\())+?)\]\(\s*+(?P<url>[^()\s]*+)\s*+\)\s*+(?:\||$)", re.S
 )
-_TITLE_READ_MORE_RE = re.compile(
-    r"(?P<text>.*?)\(\s*Read more on\b(?P<links>.*?)\)\s*(?:(?<!\\)\||$)", re.S | re.IGNORECASE
-)
-_READ_MORE_TAIL_RE = re.compile(r"\(\s*Read more on\b.*$", re.S | re.IGNORECASE)
-_TABLE_HINT_RE = re.compile(r"^\s*\|\s*title\s*\|", re.IGNORECASE | re.MULTILINE)
+# The older title cell, "Title (Read more on [arXiv](…) or [HuggingFace](…))", is found in two linear
+# steps (_read_more_cell_end): one lazy pattern for the whole cell rescanned the rest of the row from
+# every "(Read more on" (a 136 KB row: 7.9 s).
+_READ_MORE_RE = re.compile(r"\(\s*+Read more on\b", re.IGNORECASE)
+_READ_MORE_CLOSE_RE = re.compile(r"\)\s*+(?:\||\Z)")
+_READ_MORE_TAIL_RE = re.compile(r"\(\s*+Read more on\b.*$", re.S | re.IGNORECASE)
+_TABLE_HINT_RE = re.compile(r"^[^\S\n]*+\|[^\S\n]*+title[^\S\n]*+\|", re.IGNORECASE | re.MULTILINE)
 
 _HEADER_NAMES = {
     "title": "title",
@@ -388,6 +397,8 @@ def _guess_columns(n: int) -> tuple[str, ...]:
 
 
 def _header_columns(line: str) -> tuple[str, ...] | None:
+    if "title" not in line.lower():  # cheap test first: most "|" lines are rows
+        return None
     cells = [_collapse(c).casefold() for c in _CELL_SPLIT_RE.split(line.strip().strip("|"))]
     if "title" not in cells or not ({"authors", "summary"} & set(cells)):
         return None
@@ -398,14 +409,51 @@ def _unwrap(cell: str) -> str:
     """Re-join a summary cell wrapped over physical lines, keeping lines that start a bullet."""
     if "\n" not in cell:
         return cell
-    out: list[str] = []
+    out: list[list[str]] = []  # pieces joined once at the end: "+=" on a list item copies (quadratic)
     for line in cell.split("\n"):
         head = line.lstrip()
         if out and not head.startswith(("- ", "•")):
-            out[-1] += " " + head
+            out[-1].append(head)
         else:
-            out.append(line)
-    return "\n".join(out)
+            out.append([line])
+    return "\n".join(" ".join(parts) for parts in out)
+
+
+def _heading_text(rest: str) -> str:
+    """A heading's text without its blanks and closing ``#`` marks (what follows the opening marks)."""
+    return rest.strip().rstrip("#").rstrip()
+
+
+def _is_separator(line: str) -> bool:
+    """A table's ``|---|:--:|`` line: every cell dashes, with optional alignment colons."""
+    if "--" not in line:
+        return False
+    body = line.strip()
+    body = body[1:] if body.startswith("|") else body
+    body = body[:-1] if body.endswith("|") else body
+    return all(_SEPARATOR_CELL_RE.fullmatch(cell.strip()) for cell in body.split("|"))
+
+
+def _read_more_cell_end(body: str) -> int | None:
+    """End of an old-style title cell at the start of ``body``: ``Title (Read more on …)`` then ``|``
+    or the end of the row; None if the row does not start with one.
+
+    The cell runs from the first "(Read more on" to the first ")" after it that only blanks separate
+    from a "|" or the end: exactly what the single lazy pattern used to match, in linear time.
+    """
+    opening = _READ_MORE_RE.search(body)
+    if opening is None:
+        return None
+    closing = _READ_MORE_CLOSE_RE.search(body, opening.end())
+    return closing.end() if closing is not None else None
+
+
+def _has_paper_link(row: str) -> bool:
+    """Whether a row mentions arXiv or a Hugging Face paper page at all; a row that does not cannot
+    give a paper id (see _arxiv_id_in), so it is skipped cheaply: "|" lines by the thousand in a hostile
+    file then cost microseconds each, and any input parses at well over 1 MB/s."""
+    low = row.lower()
+    return "arxiv.org" in low or "huggingface.co/papers/" in low
 
 
 class _MarkdownParser:
@@ -434,7 +482,7 @@ class _MarkdownParser:
                 continue
             if s[0] == "|":
                 self._flush()
-                if _SEPARATOR_RE.match(s):
+                if _is_separator(s):
                     continue
                 header = _header_columns(s)
                 if header is not None:
@@ -447,6 +495,7 @@ class _MarkdownParser:
             # any other line is prose around the tables (README intro, notes): not ours
         self._flush()
         self.result.warnings.extend(_unknown_tag_warnings(self._unknown))
+        _check(self.result)
         return self.result
 
     def _heading(self, s: str, lineno: int) -> bool:
@@ -454,7 +503,7 @@ class _MarkdownParser:
         m = _HEADING_RE.match(s)
         if not m or (self.row and not self.row[-1].endswith("|") and not _PAPERS_FOR_RE.search(s)):
             return False
-        text = m.group(2)
+        text = _heading_text(m.group(2))
         day = _day_in(text)
         self._flush()
         if day is None and not _PAPERS_FOR_RE.search(text):
@@ -482,7 +531,14 @@ class _MarkdownParser:
         joined = "\n".join(self.row)
         self.row = []
         try:
-            self._parse_row(joined)
+            if _has_paper_link(joined):
+                self._parse_row(joined)
+            else:  # cannot become a paper: said in one warning, without splitting it into cells
+                title = _collapse(_unescape(_READ_MORE_TAIL_RE.sub("", _CELL_SPLIT_RE.split(joined.strip()[1:], 1)[0])))
+                if title:
+                    self._skip("it has no arXiv or Hugging Face paper link, so it has no stable id", title)
+                else:
+                    self._skip("it has no title")
         except Exception as exc:  # one odd row must never sink a 3 MB import
             self._skip(f"it could not be read ({type(exc).__name__}: {exc})")
 
@@ -496,10 +552,10 @@ class _MarkdownParser:
             m = _TITLE_LINK_CELL_RE.match(body)
             if m and "|" in m.group("text") and not _arxiv_id_in([m.group("url")]):
                 m = None  # a broken title link would swallow the next cells: split plainly instead
-            m = m or _TITLE_READ_MORE_RE.match(body)
-            if m:
-                first = [m.group(0).rstrip().removesuffix("|")]
-                body = body[m.end() :]
+            end = m.end() if m else _read_more_cell_end(body)
+            if end is not None:
+                first = [body[:end].rstrip().removesuffix("|")]
+                body = body[end:]
         cells = first + (_CELL_SPLIT_RE.split(body) if body or not first else [])
         if columns is None:
             columns = _guess_columns(len(cells))
@@ -658,7 +714,17 @@ def parse_digest_json(data: list, *, default_day: str | None = None) -> LoadResu
         )
         _add_day(result.days, seen, day)
     result.warnings.extend(_unknown_tag_warnings(unknown))
+    _check(result)
     return result
+
+
+def _check(result: LoadResult) -> None:
+    """Pass every paper through :func:`bot.models.check_paper`: values the store cannot hold (lone
+    surrogates, impossible days) are dropped with a warning, never stored or raised."""
+    kept, warnings = check_papers(result.papers)
+    result.skipped += len(result.papers) - len(kept)
+    result.papers = kept
+    result.warnings.extend(warnings)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -691,25 +757,17 @@ def _load_hf(data: object, name: str, default_day: str | None) -> LoadResult:
     The file's day (from its name) is passed as the day it was fetched for: the HF parser uses it
     only for entries that do not say themselves when they were featured.
     """
-    try:
-        from bot.sources import hf
-    except ImportError as exc:  # pragma: no cover - hf.py ships with the project
-        raise SourceError(
-            f"{name} is a Hugging Face API response, but the Hugging Face parser is missing ({exc})."
-        ) from exc
     result = LoadResult(kind=SOURCE_HF)
     try:
         if isinstance(data, dict) and not _is_hf_entry(data):
-            papers = [hf.parse_paper_object(data)]
+            notes: list[str] = []
+            papers = [hf.parse_paper_object(data, notes)]
+            result.warnings.extend(f"Hugging Face {w}." for w in notes)
         else:
             entries = data if isinstance(data, list) else [data]
-            report = getattr(hf, "parse_daily_papers_report", None)
-            if report is not None:  # the variant that hands back its skipped entries
-                papers, skipped = report(entries, default_day)
-                result.warnings.extend(f"Hugging Face {w}." for w in skipped)
-                result.skipped += len(skipped)
-            else:
-                papers = hf.parse_daily_papers(entries, day=default_day)
+            papers, notes = hf.parse_daily_papers_report(entries, default_day)
+            result.warnings.extend(f"Hugging Face {w}." for w in notes)
+            result.skipped += len(entries) - len(papers)
     except SourceError as exc:
         raise SourceError(f"{name}: {exc}") from exc
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -722,9 +780,11 @@ def _load_hf(data: object, name: str, default_day: str | None) -> LoadResult:
             paper.dates = [default_day]
         if not paper.source:
             paper.source = SOURCE_HF
+        result.papers.append(paper)
+    _check(result)
+    for paper in result.papers:
         for day in paper.dates:
             _add_day(result.days, seen, day)
-        result.papers.append(paper)
     if not papers:
         _add_day(result.days, seen, default_day)
     return result
@@ -787,7 +847,7 @@ def load_file(path: Path) -> LoadResult:
     stripped = text.lstrip()
     if suffix == ".json" or stripped.startswith(("[", "{")):
         try:
-            data = json.loads(text)
+            data = json.loads(text, parse_int=json_int)
         except (json.JSONDecodeError, RecursionError) as exc:
             if suffix != ".json" and _looks_like_markdown_digest(text):
                 result = parse_markdown(text, default_day=default_day)
@@ -817,14 +877,16 @@ def load_file(path: Path) -> LoadResult:
 def _load_atom(text: str, name: str) -> LoadResult:
     """A saved arXiv export API response (Atom): each entry featured on the day it was published."""
     from bot.errors import UpstreamError
-    from bot.sources.arxiv import parse_atom
+    from bot.sources.arxiv import parse_atom_report
 
     try:
-        papers = parse_atom(text)
+        papers, warnings = parse_atom_report(text)
     except UpstreamError as exc:
         raise SourceError(f"{name} is not a readable arXiv feed: {str(exc).rstrip('.')}.") from exc
-    days = sorted({d for p in papers for d in p.dates})
-    return LoadResult(papers=papers, days=days, warnings=[], kind="arxiv")
+    result = LoadResult(papers=papers, warnings=[f"arXiv {w}." for w in warnings], kind="arxiv")
+    _check(result)
+    result.days = sorted({d for p in result.papers for d in p.dates})
+    return result
 
 
 def find_files(paths: Iterable[Path]) -> list[Path]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,22 +18,67 @@ from typing import Any
 import aiohttp
 
 from bot.errors import UpstreamError
-from bot.models import Paper, arxiv_id_from
+from bot.models import Paper, arxiv_id_from, brief, check_paper, check_papers, count_of, valid_day
 from bot.sources.http import (
     DEFAULT_TIMEOUT,
     USER_AGENT,
     RetryPolicy,
-    day_of,
     fold_line,
-    fold_paragraphs,
     get_with_retries,
 )
+from bot.sources.http import fold_paragraphs as _fold_paragraphs
 
 log = logging.getLogger(__name__)
 
 HF_BASE_URL = "https://huggingface.co"
 PAGE_SIZE = 100  # the API's maximum; a larger limit is a 400
+# A day has 10-150 papers; 5 full pages is far above any real day and stops a server that never ends.
+MAX_PAGES = 5
 SERVICE = "Hugging Face"
+
+_SPACE_RUN = re.compile(r"[ \t]++")
+_BIG_INT_DIGITS = 40  # longer JSON integers are no count or id we use: read as a float (inf), never int()
+
+
+def fold_paragraphs(text: Any, *, indent_is_paragraph: bool = False) -> str:
+    """:func:`bot.sources.http.fold_paragraphs` in linear time on any input.
+
+    Its paragraph pattern starts ``[ \\t]*`` at every blank of a long run of spaces (quadratic: 20,000
+    spaces took 5 s). Runs of spaces and tabs fold to one space anyway, so shrinking them first changes
+    no result and leaves the pattern nothing to rescan.
+    """
+    if not isinstance(text, str):
+        return ""
+    return _fold_paragraphs(_SPACE_RUN.sub(" ", text), indent_is_paragraph=indent_is_paragraph)
+
+
+class HugeNumber(float):
+    """A JSON integer too long to be any count or id (an infinite float that says how long it was)."""
+
+    digits: int
+
+    def __new__(cls, text: str) -> HugeNumber:
+        number = super().__new__(cls, "-inf" if text.startswith("-") else "inf")
+        number.digits = len(text.lstrip("-"))
+        return number
+
+    def __repr__(self) -> str:
+        return f"<a {self.digits}-digit number>"
+
+
+def json_int(digits: str) -> int | float:
+    """``parse_int`` for :func:`json.loads`: Python refuses int() of 4,300+ digits with a ValueError
+    that would sink the whole payload; such a number becomes a :class:`HugeNumber` (an infinite float)
+    that the parsers drop as a field, with a warning, like any other unusable value."""
+    return int(digits) if len(digits) <= _BIG_INT_DIGITS else HugeNumber(digits)
+
+
+def loads(text: str) -> Any:
+    """JSON from an upstream or a saved file; ValueError (not RecursionError) for anything unreadable."""
+    try:
+        return json.loads(text, parse_int=json_int)
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply") from None
 
 
 # ------------------------------------------------------------------------------------------ parsing
@@ -55,25 +101,24 @@ def _authors(raw: Any) -> list[str]:
     return names
 
 
-def _int(value: Any) -> int:
-    if isinstance(value, bool):
-        return int(value)
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _paper(paper: dict, entry: dict | None, day: str | None) -> Paper:
-    """Build a Paper from HF's paper object (and, for Daily Papers, the entry wrapped around it)."""
+def _paper(paper: dict, entry: dict | None, day: str | None, warnings: list[str] | None = None) -> Paper:
+    """Build a Paper from HF's paper object (and, for Daily Papers, the entry wrapped around it).
+
+    A value we cannot use (an upvote count of 1e999, an impossible date) drops that field with a sentence
+    in ``warnings``; only a missing paper id drops the paper (ValueError).
+    """
     entry = entry or {}
-    pid = arxiv_id_from(str(paper.get("id") or "").strip())
+    notes = warnings if warnings is not None else []
+    raw_id = paper.get("id")
+    if isinstance(raw_id, (int, float)) and not isinstance(raw_id, bool) and abs(raw_id) < 1e12:
+        raw_id = str(raw_id)  # an id saved as a JSON number (2501.12345)
+    pid = arxiv_id_from(raw_id.strip()) if isinstance(raw_id, str) else None
     if not pid:
-        raise ValueError(f"paper id {paper.get('id')!r} is not an arXiv id")
+        raise ValueError(f"paper id {brief(raw_id)} is not an arXiv id")
     title = fold_line(entry.get("title")) or fold_line(paper.get("title"))
     abstract = fold_paragraphs(paper.get("summary") or entry.get("summary"), indent_is_paragraph=True)
     keywords = paper.get("ai_keywords")
@@ -85,12 +130,25 @@ def _paper(paper: dict, entry: dict | None, day: str | None) -> Paper:
     repo = _text(paper.get("githubRepo"))
     # When it was featured: the daily slot if HF says so, else the day we asked for, else (2024 shape)
     # the entry's own publishedAt, which then is the moment it was put on Daily Papers.
+    stamp = paper.get("submittedOnDailyAt")
     featured = (
-        day_of(paper.get("submittedOnDailyAt"))
-        or (day or "")
-        or day_of(entry.get("publishedAt"))
-        or day_of(paper.get("publishedAt"))
+        valid_day(stamp)
+        or (valid_day(day) if day else "")
+        or valid_day(entry.get("publishedAt"))
+        or valid_day(paper.get("publishedAt"))
     )
+    if stamp not in (None, "") and not valid_day(stamp):
+        instead = f"using {featured}" if featured else "and it has no other"
+        notes.append(f"paper {pid}: its submittedOnDailyAt {brief(stamp)} is not a real day; {instead}")
+    published = _text(paper.get("publishedAt"))
+    if published and not valid_day(published):
+        notes.append(f"paper {pid}: dropped its publishedAt {brief(published)}, not a real date")
+        published = ""
+    raw_votes = paper.get("upvotes", 0)
+    upvotes = count_of(raw_votes if raw_votes is not None else 0)
+    if upvotes is None:
+        notes.append(f"paper {pid}: dropped its upvotes {brief(raw_votes)}, not a count")
+        upvotes = 0
     return Paper(
         arxiv_id=pid,
         title=title,
@@ -100,19 +158,28 @@ def _paper(paper: dict, entry: dict | None, day: str | None) -> Paper:
         keywords=keywords,
         github_urls=[repo] if repo else [],
         project_page=_text(paper.get("projectPage")),
-        upvotes=_int(paper.get("upvotes")),
-        published_at=_text(paper.get("publishedAt")),
+        upvotes=upvotes,
+        published_at=published,
         dates=[featured] if featured else [],
         source="hf-api",
         tags=[],
     )
 
 
-def parse_paper_object(obj: dict) -> Paper:
-    """A flat paper object (``GET /api/papers/ID``) as a Paper; ValueError if it has no usable id."""
+def parse_paper_object(obj: dict, warnings: list[str] | None = None) -> Paper:
+    """A flat paper object (``GET /api/papers/ID``) as a Paper; ValueError if it has no usable id.
+
+    Values that cannot be used are dropped with a sentence in ``warnings`` (a paper with no valid day
+    keeps ``dates == []``: the caller knows which day it is about).
+    """
     if not isinstance(obj, dict):
         raise ValueError(f"expected a paper object, got {type(obj).__name__}")
-    return _paper(obj, None, None)
+    notes: list[str] = []
+    checked, more = check_paper(_paper(obj, None, None, notes), need_day=False)
+    assert checked is not None  # need_day=False: check_paper drops values, never this paper
+    if warnings is not None:
+        warnings.extend(notes + [m.rstrip(".") for m in more])
+    return checked
 
 
 def parse_daily_papers_report(data: Any, day: str | None = None) -> tuple[list[Paper], list[str]]:
@@ -120,6 +187,7 @@ def parse_daily_papers_report(data: Any, day: str | None = None) -> tuple[list[P
 
     ``day`` is the date the list was fetched for, used when an entry does not say when it was featured.
     Entries may also be flat paper objects (as ``/api/papers/search`` and saved files sometimes are).
+    Every paper passes :func:`bot.models.check_paper`, so none carries a value the store cannot hold.
     """
     if not isinstance(data, list):
         return [], [f"expected a list of Daily Papers entries, got {type(data).__name__}"]
@@ -135,9 +203,12 @@ def parse_daily_papers_report(data: Any, day: str | None = None) -> tuple[list[P
             warnings.append(f"entry {i}: skipped, it has no paper id")
             continue
         try:
-            papers.append(_paper(paper, wrapper, day))
+            papers.append(_paper(paper, wrapper, day, warnings))
         except ValueError as err:
             warnings.append(f"entry {i}: skipped, {err}")
+    # Without a day here, a paper keeps dates == []: the caller knows which day it asked for or read.
+    papers, notes = check_papers(papers, need_day=False)
+    warnings.extend(n.rstrip(".") for n in notes)
     return papers, warnings
 
 
@@ -207,7 +278,7 @@ class HFClient:
                 return None
             if status >= 300:
                 raise UpstreamError(f"Hugging Face answered HTTP {status} for {what}.")
-            data = json.loads(text)  # a JSONDecodeError is a ValueError: retried, then bad_body
+            data = loads(text)  # a JSONDecodeError is a ValueError: retried, then bad_body
             if not isinstance(data, expect):
                 raise ValueError(f"got a JSON {type(data).__name__}, not a {expect.__name__}")
             return data
@@ -237,14 +308,24 @@ class HFClient:
         return data or []
 
     async def fetch_day(self, day: str) -> list[Paper]:
-        """All papers featured on ``day`` (``YYYY-MM-DD``), paging until a short page; [] on empty days."""
+        """All papers featured on ``day`` (``YYYY-MM-DD``); [] on empty days. Warnings are logged."""
+        papers, warnings = await self.fetch_day_report(day)
+        for w in warnings:
+            log.warning("Hugging Face papers of %s: %s", day, w)
+        return papers
+
+    async def fetch_day_report(self, day: str) -> tuple[list[Paper], list[str]]:
+        """(papers featured on ``day``, warnings), paging until a short page, at most :data:`MAX_PAGES`.
+
+        A server that keeps sending full pages of new papers is stopped at the cap: what came so far is
+        kept and a warning says the day may be incomplete.
+        """
         seen: dict[str, Paper] = {}
-        page = 0
-        while True:
+        warnings: list[str] = []
+        for page in range(MAX_PAGES):
             entries = await self.fetch_page(day, page)
-            papers, warnings = parse_daily_papers_report(entries, day)
-            for w in warnings:
-                log.warning("Hugging Face papers of %s, page %d: %s", day, page, w)
+            papers, notes = parse_daily_papers_report(entries, day)
+            warnings.extend(f"page {page}, {w}" for w in notes)
             new = 0
             for p in papers:
                 # The API lists what was featured on the day asked for: that day is the appearance, even
@@ -255,8 +336,13 @@ class HFClient:
                     new += 1
             if len(entries) < PAGE_SIZE or new == 0:  # short page, or a server repeating itself
                 break
-            page += 1
-        return list(seen.values())
+        else:
+            cap = (
+                f"Hugging Face still had more papers for {day} after {MAX_PAGES} pages of {PAGE_SIZE}; "
+                f"kept the first {len(seen)} (no real day has that many, so the server is misbehaving)"
+            )
+            warnings.insert(0, cap)  # first, so that a shortened list of warnings still shows it
+        return list(seen.values()), warnings
 
     async def fetch_paper(self, arxiv_id: str) -> Paper | None:
         """One paper from ``/api/papers/ID``; None when Hugging Face does not know it."""
@@ -265,7 +351,11 @@ class HFClient:
         data = await self._get_json(f"/api/papers/{arxiv_id}", None, what=what, bad_body=bad, expect=dict)
         if data is None:
             return None
+        warnings: list[str] = []
         try:
-            return parse_paper_object(data)
+            paper = parse_paper_object(data, warnings)
         except ValueError:
             raise UpstreamError(bad) from None
+        for w in warnings:
+            log.warning("Hugging Face %s: %s", what, w)
+        return paper

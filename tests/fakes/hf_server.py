@@ -15,7 +15,8 @@ From another process (the CLI tests)::
     python -m tests.fakes.hf_server --port 0 --data daily.json [--atom feed.xml] [--fault 500 ...]
 
 prints ``http://127.0.0.1:PORT`` as its first stdout line once it is listening, and runs until
-SIGTERM/SIGINT.
+SIGTERM/SIGINT. ``FakeHF(endless=True)`` (``--endless``) answers every Daily Papers page with 100 papers
+never sent before, for clients that must stop paging on their own.
 """
 
 from __future__ import annotations
@@ -146,6 +147,16 @@ def entry_day(entry: dict) -> str:
     return ""
 
 
+def endless_entry(day: str, n: int) -> dict:
+    """The ``n``-th paper of an endless day: a minimal Daily Papers entry with a fresh arXiv id."""
+    pid = f"{day[2:4]}{day[5:7]}.{n:05d}"
+    return {
+        "paper": {"id": pid, "title": f"Endless paper {n}", "submittedOnDailyAt": f"{day}T00:00:00.000Z"},
+        "title": f"Endless paper {n}",
+        "publishedAt": f"{day}T00:00:00.000Z",
+    }
+
+
 def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(text=json.dumps(data), status=status, content_type="application/json")
 
@@ -164,8 +175,12 @@ class FakeHF:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        endless: bool = False,
     ) -> None:
         self.days: dict[str, list[dict]] = defaultdict(list, days or {})
+        # Fault mode "endless": every Daily Papers page is full of papers never sent before, however far
+        # the client pages (a misbehaving upstream that a client must stop on its own).
+        self.endless = endless
         self.papers: dict[str, dict] = dict(papers or {})
         self.host, self.port = host, port
         self.requests: list[Recorded] = []
@@ -316,6 +331,8 @@ class FakeHF:
                 date.fromisoformat(day)
             except ValueError:
                 return _json({"error": '"date" must be a valid date'}, 400)
+        if self.endless:
+            return _json([endless_entry(day, page * limit + i) for i in range(limit)])
         entries = self.days.get(day, [])
         return _json(entries[page * limit : (page + 1) * limit])
 
@@ -371,7 +388,7 @@ class FakeHF:
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    fake = FakeHF(host=args.host, port=args.port)
+    fake = FakeHF(host=args.host, port=args.port, endless=args.endless)
     for path in args.data:
         fake.load(path)
     if args.atom:
@@ -403,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="[route:]500|429[:t]|hang[:s]|truncated[:fraction]|malformed|notlist|empty; repeatable",
     )
+    parser.add_argument("--endless", action="store_true", help="every Daily Papers page is 100 new papers")
     args = parser.parse_args(argv)
     try:
         asyncio.run(_serve(args))
