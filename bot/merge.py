@@ -29,9 +29,8 @@ guess depending on what the store held when it first arrived (any digest tags re
 from __future__ import annotations
 
 import json
-import re
-from datetime import date
 
+from bot import models
 from bot.models import Paper
 
 SUMMARY_RANK = {"digest-md": 3, "digest-json": 3, "hf-api": 2, "arxiv": 1}
@@ -46,18 +45,11 @@ _LONGEST_FIELDS = ("title", "abstract", "project_page", "published_at")
 _UNION_FIELDS = ("github_urls", "huggingface_urls", "keywords")
 
 _MAX_INT = 2**63 - 1  # the largest SQLite INTEGER
-_DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def valid_day(day: object) -> bool:
-    """True for a real calendar day written ``YYYY-MM-DD`` (``2025-13-45`` and ``2025-02-30`` are not)."""
-    if not isinstance(day, str) or not _DAY_RE.fullmatch(day):
-        return False
-    try:
-        date.fromisoformat(day)
-    except ValueError:
-        return False
-    return True
+    """True for a day the parsers would accept too: a real, plausible ``YYYY-MM-DD`` (not ``2025-13-45``)."""
+    return isinstance(day, str) and len(day) == 10 and models.valid_day(day) == day
 
 
 def upvotes_of(paper: Paper) -> int:

@@ -20,12 +20,12 @@ import aiohttp
 
 from bot.errors import UpstreamError
 from bot.models import Paper, arxiv_id_from, brief, check_papers, valid_day
-from bot.sources.hf import fold_paragraphs
 from bot.sources.http import (
     DEFAULT_TIMEOUT,
     USER_AGENT,
     RetryPolicy,
     fold_line,
+    fold_paragraphs,
     get_with_retries,
 )
 

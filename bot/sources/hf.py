@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -24,9 +23,9 @@ from bot.sources.http import (
     USER_AGENT,
     RetryPolicy,
     fold_line,
+    fold_paragraphs,
     get_with_retries,
 )
-from bot.sources.http import fold_paragraphs as _fold_paragraphs
 
 log = logging.getLogger(__name__)
 
@@ -36,20 +35,7 @@ PAGE_SIZE = 100  # the API's maximum; a larger limit is a 400
 MAX_PAGES = 5
 SERVICE = "Hugging Face"
 
-_SPACE_RUN = re.compile(r"[ \t]++")
 _BIG_INT_DIGITS = 40  # longer JSON integers are no count or id we use: read as a float (inf), never int()
-
-
-def fold_paragraphs(text: Any, *, indent_is_paragraph: bool = False) -> str:
-    """:func:`bot.sources.http.fold_paragraphs` in linear time on any input.
-
-    Its paragraph pattern starts ``[ \\t]*`` at every blank of a long run of spaces (quadratic: 20,000
-    spaces took 5 s). Runs of spaces and tabs fold to one space anyway, so shrinking them first changes
-    no result and leaves the pattern nothing to rescan.
-    """
-    if not isinstance(text, str):
-        return ""
-    return _fold_paragraphs(_SPACE_RUN.sub(" ", text), indent_is_paragraph=indent_is_paragraph)
 
 
 class HugeNumber(float):
