@@ -264,6 +264,10 @@ class Deliverer:
             for row in rows:
                 row["thread_name"] = next(iter(names), "") if row["kind"] == "header" else ""
         if all(r["status"] in ("sent", "failed") for r in rows):
+            if any(r["kind"] != "note" and r["status"] == "sent" for r in rows) and channel.last_day < day:
+                # Cut off after the last send but before it was recorded: the day is done, say so, or
+                # the channel would be offered this day again instead of the next one.
+                self.channels.mark_delivered(cid, day)
             return Outcome(cid, day, OutcomeKind.ALREADY)
         thread_id = next((r["thread_id"] for r in rows if r["kind"] == "header" and r["thread_id"]), "")
         sent = 0

@@ -77,6 +77,20 @@ async def test_scheduled_thread_post_header_thread_one_embed_per_paper(seeded, f
         assert status.last_day == SEED_DAY
 
 
+async def test_a_day_sent_in_full_but_not_recorded_as_delivered_is_recorded_on_the_next_run(seeded, fake_discord):
+    # The process died after the last message went out but before the channel's last day was written.
+    cid = fake_discord.channel_id
+    setup_channel(seeded, cid, fake_discord.guild_id)
+    async with started(seeded, fake_discord, now=f"{SEED_DAY}T07:00:00") as bot:
+        assert (await run_post_job(bot, str(cid))).status == "delivered"
+        bot.store.db.execute("UPDATE channels SET last_day = '2025-01-23' WHERE channel_id = ?", [str(cid)])
+        posted = len(fake_discord.messages_in(thread_of(fake_discord, cid)["id"]))
+        outcome = await run_post_job(bot, str(cid))
+        assert (outcome.status, outcome.sent) == ("already", 0)
+        assert Channels(bot.store).get(cid).last_day == SEED_DAY
+        assert len(fake_discord.messages_in(thread_of(fake_discord, cid)["id"])) == posted == 8
+
+
 async def test_channel_layout_tag_filter_and_packing(seeded, fake_discord):
     cid = fake_discord.channel_id
     setup_channel(seeded, cid, fake_discord.guild_id, layout="channel", tags="Multimodal")
