@@ -116,7 +116,8 @@ class Channels:
         row = {
             "channel_id": str(channel_id), "guild_id": str(guild_id), "post_time": parse_post_time(post_time),
             "timezone": parse_timezone(timezone), "tags": json.dumps(parse_tags(tags)), "layout": layout,
-            "enabled": 1, "disabled_reason": "", "paused": 0, "set_up_by": str(user_id), "updated_at": now_iso(),
+            "enabled": 1, "disabled_reason": "", "paused": 0, "set_up_by": str(user_id),
+            "updated_at": now_iso(self.store.clock),
         }
         existing = self.get(channel_id)
         if existing is None:
@@ -129,7 +130,7 @@ class Channels:
     def _set(self, channel_id: str | int, **values: object) -> Channel | None:
         if self.get(channel_id) is None:
             return None
-        self.db["channels"].update(str(channel_id), {**values, "updated_at": now_iso()})
+        self.db["channels"].update(str(channel_id), {**values, "updated_at": now_iso(self.store.clock)})
         return self.get(channel_id)
 
     def pause(self, channel_id: str | int) -> Channel | None:
@@ -150,4 +151,4 @@ class Channels:
 
     def mark_delivered(self, channel_id: str | int, day: str) -> None:
         self._set(channel_id, last_day=max(day, (self.get(channel_id) or Channel("", "", "", "")).last_day),
-                  last_delivered_at=now_iso())
+                  last_delivered_at=now_iso(self.store.clock))

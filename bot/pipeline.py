@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -116,16 +116,16 @@ class Fetcher:
         self._hf: HFClient | None = None
         self._arxiv: ArxivClient | None = None
         self._tagger: Tagger | None = None
-        self._tagger_made = datetime.min
+        self._tagger_made = datetime.min.replace(tzinfo=UTC)
 
     async def tagger(self, store: Store) -> Tagger:
         """The learned tagger, rebuilt every few hours, learning off the event loop so a long-running
         bot keeps answering commands meanwhile (the labelled set only changes with digest imports)."""
-        if self._tagger is None or datetime.now() - self._tagger_made > TAGGER_MAX_AGE:
+        if self._tagger is None or self.clock.now() - self._tagger_made > TAGGER_MAX_AGE:
             labelled = list(store.labelled_papers(LEARN_FROM))
             tagger = Tagger()
             await asyncio.to_thread(tagger.learn, labelled)
-            self._tagger, self._tagger_made = tagger, datetime.now()
+            self._tagger, self._tagger_made = tagger, self.clock.now()
         return self._tagger
 
     async def __aenter__(self) -> Fetcher:

@@ -24,11 +24,11 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.database import (
     BATCH_GAP_SECONDS,
     ImmediateDatabase,
@@ -344,8 +344,9 @@ def _expected_schema(stop_before: str | None) -> dict[str, set[str]]:
     return schema
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def now_iso(clock: Clock = SYSTEM_CLOCK) -> str:
+    """A record-keeping timestamp (UTC, seconds) from ``clock``."""
+    return clock.now().isoformat(timespec="seconds")
 
 
 @dataclass(slots=True)
@@ -397,7 +398,8 @@ def fts_expression(text: str) -> str:
 class Store:
     """All reads and writes of the SQLite file. Synchronous on purpose: each call is milliseconds."""
 
-    def __init__(self, path: str | Path, *, migrate: bool = True, readonly: bool = False) -> None:
+    def __init__(self, path: str | Path, *, migrate: bool = True, readonly: bool = False,
+                 clock: Clock = SYSTEM_CLOCK) -> None:
         """Open (and by default migrate) the store; every fault is a :class:`StoreError` sentence.
 
         ``readonly`` opens the file with ``mode=ro`` and never writes: for commands that only read.
@@ -406,6 +408,8 @@ class Store:
         """
         self.path = Path(path)
         self.readonly = readonly
+        #: The time written into created/updated/fetched stamps (tests pin it).
+        self.clock = clock
         #: Bumped on every paper write, so caches of derived figures (tag counts) know to refresh.
         self.generation = 0
         try:
@@ -521,13 +525,13 @@ class Store:
         old = self._row(paper.arxiv_id)
         merged = merge_row(old, paper)
         if old is None:
-            merged["created_at"] = merged["updated_at"] = now_iso()
+            merged["created_at"] = merged["updated_at"] = now_iso(self.clock)
             self.db["papers"].insert(merged)
             stats.new = 1
         else:
             changes = {k: v for k, v in merged.items() if old.get(k) != v}
             if changes:
-                changes["updated_at"] = now_iso()
+                changes["updated_at"] = now_iso(self.clock)
                 self.db["papers"].update(paper.arxiv_id, changes)
                 stats.updated = 1
         before = dict(self.db.execute(
@@ -592,7 +596,7 @@ class Store:
         if not valid_day(day):
             raise StoreError(f"{day!r} is not a real day (YYYY-MM-DD); the fetch of it was not recorded.")
         self.db["fetch_log"].upsert(
-            {"day": day, "source": source, "papers": count, "fetched_at": now_iso()}, pk=("day", "source")
+            {"day": day, "source": source, "papers": count, "fetched_at": now_iso(self.clock)}, pk=("day", "source")
         )
 
     def fetched_days(self, source: str) -> set[str]:

@@ -40,7 +40,7 @@ class Subscriptions:
         if canonical in existing:
             return canonical, False
         self.db["subscriptions"].insert({"user_id": str(user_id), "tag": canonical, "guild_id": str(guild_id or ""),
-                                         "created_at": now_iso()})
+                                         "created_at": now_iso(self.store.clock)})
         return canonical, True
 
     def unsubscribe(self, user_id: str | int, tag: str) -> str | None:
@@ -79,7 +79,7 @@ class Subscriptions:
         self.db["dm_users"].upsert({"user_id": str(user_id), "dm_channel_id": str(channel_id)}, pk="user_id")
 
     def mark_dms_closed(self, user_id: str | int, day: str) -> None:
-        self.db["dm_users"].upsert({"user_id": str(user_id), "closed_day": day, "closed_at": now_iso()},
+        self.db["dm_users"].upsert({"user_id": str(user_id), "closed_day": day, "closed_at": now_iso(self.store.clock)},
                                    pk="user_id")
 
     def dms_closed_on(self, user_id: str | int) -> str:

@@ -66,7 +66,7 @@ class PaperboyBot(commands.Bot):
                          tree_cls=PaperboyTree)
         self.settings = settings
         self.clock = clock
-        self.store = store or Store(settings.database)
+        self.store = store or Store(settings.database, clock=clock)
         self.fetcher = Fetcher(settings)
         self.fetcher.clock = clock
         self.deliverer = Deliverer(self.store, DiscordSender(self), clock=clock)
