@@ -22,7 +22,7 @@ from bot.database import describe as describe_db_error
 from bot.errors import NetworkUnavailable, PaperboyError
 from bot.models import arxiv_id_from, parse_day
 from bot.pipeline import SOURCES, Fetcher, import_paths
-from bot.render import render_digest
+from bot.render import render_digest, strip_controls
 from bot.search import SearchError, build_search, empty_message, tag_table
 from bot.store import Store
 from bot.taxonomy import UnknownTagError, require_tag
@@ -137,8 +137,14 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{len(report.warnings)} row(s) needed attention (skipped rows, unknown tags); "
               "run with -v to see them.", file=sys.stderr)
     for err in report.errors:
-        print(f"paperboy: {err}", file=sys.stderr)
+        _say(err)
     return EXIT_ERROR if report.errors else EXIT_OK
+
+
+def _say(message: object) -> None:
+    """One line on stderr. Errors quote file names and paper text from the internet, so control and
+    bidi characters are stripped (no terminal escapes) and the token is blanked out."""
+    print(f"paperboy: {strip_controls(redact(str(message)))}", file=sys.stderr)
 
 
 async def _fetch(settings: Settings, day: str, source: str) -> int:
@@ -149,7 +155,7 @@ async def _fetch(settings: Settings, day: str, source: str) -> int:
     print(f"Fetched {len(result.papers)} papers for {day} from {source}: "
           f"{s.new} new, {s.updated} updated, {s.unchanged} unchanged.")
     for w in result.warnings[:5]:  # values dropped, a page cap hit: the fetch went on, but say so
-        print(f"paperboy: warning: {w}.", file=sys.stderr)
+        _say(f"warning: {w}.")
     if len(result.warnings) > 5:
         print(f"paperboy: {len(result.warnings) - 5} more warning(s); run with -v to see them.", file=sys.stderr)
     return EXIT_OK
@@ -315,10 +321,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args, settings)
     except sqlite3.Error as exc:  # a fault met mid-command (damaged page, read-only file, locked)
         where = settings.database if settings else "(unknown)"
-        print(f"paperboy: {redact(str(describe_db_error(where, exc)))}", file=sys.stderr)
+        _say(describe_db_error(where, exc))
         return EXIT_ERROR
     except PaperboyError as exc:
-        print(f"paperboy: {redact(str(exc))}", file=sys.stderr)
+        _say(exc)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("paperboy: interrupted; what was stored so far is kept.", file=sys.stderr)

@@ -347,3 +347,12 @@ def test_read_only_commands_on_a_missing_database_create_nothing(tmp_path):
                                           "first.\n", "")
     assert paperboy("papers", "--tag", "Audio", db=db) == (0, "No papers match tag Audio.\n", "")
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_an_error_naming_a_hostile_file_name_reaches_the_terminal_without_escapes(tmp_path):
+    bad = tmp_path / "evil\x1b[2J\u202egnp.json"
+    bad.write_text("{", encoding="utf-8")
+    code, _out, err = paperboy("import", str(bad), db=tmp_path / "p.db")
+    assert code == 1
+    assert "\x1b" not in err and "\u202e" not in err
+    assert f"{tmp_path}/evil[2Jgnp.json" in err
