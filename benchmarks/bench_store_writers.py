@@ -24,8 +24,8 @@ SHARED = Path(os.environ.get("PAPERBOY_SHARED", ROOT.parent / "shared"))
 
 IMPORTER = """
 import sys
-import bot.store
-bot.store.BATCH_SIZE = int(sys.argv[1])
+import bot.store.papers
+bot.store.papers.BATCH_SIZE = int(sys.argv[1])
 from bot.cli import main
 sys.exit(main(["--db", sys.argv[2], "import", sys.argv[3]]))
 """

@@ -18,13 +18,13 @@ from datetime import date
 from bot import console
 from bot.clock import today_in
 from bot.config import Settings, load_settings, redact
-from bot.database import describe as describe_db_error
 from bot.errors import NetworkUnavailable, PaperboyError
 from bot.models import arxiv_id_from, parse_day
 from bot.pipeline import SOURCES, Fetcher, import_paths
 from bot.render import render_digest, strip_controls
 from bot.search import SearchError, build_search, empty_message, tag_table
 from bot.store import Store
+from bot.store.database import describe as describe_db_error
 from bot.taxonomy import UnknownTagError, require_tag
 
 log = logging.getLogger("paperboy")
@@ -120,7 +120,7 @@ def _print_json(obj: object) -> None:
 def _open_store(settings: Settings, *, readonly: bool = False) -> Store:
     """The store; ``readonly`` for commands that only read (they work on a file they may not write).
 
-    Faults are :class:`~bot.errors.StoreError` sentences (see :func:`bot.database.describe`).
+    Faults are :class:`~bot.errors.StoreError` sentences (see :func:`bot.store.database.describe`).
     """
     return Store(settings.database, readonly=readonly)
 
