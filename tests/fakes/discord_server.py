@@ -662,14 +662,17 @@ class FakeDiscord:
         """The shard Discord routes a guild to: ``(guild_id >> 22) % shard_count``."""
         return (guild_id >> 22) % (shard_count or self._connected_shard_count())
 
-    def add_guilds(self, count: int, *, channels: int = 1, name: str = "Guild") -> list[int]:
-        """``count`` guilds spread round-robin over the shards, each with ``channels`` text channels —
-        cheap enough for 10,000 (no scan of existing channels per guild)."""
+    def add_guilds(self, count: int, *, channels: int = 1, roles: int = 0, name: str = "Guild") -> list[int]:
+        """``count`` guilds spread round-robin over the shards, each with ``channels`` text channels and
+        ``roles`` roles beside ``@everyone`` and the bot's — cheap enough for 10,000 (no scan of existing
+        channels per guild)."""
         ids = []
         for i in range(count):
             gid = self.add_guild(f"{name} {i}")
             for c in range(channels):
                 self.add_text_channel(gid, f"channel-{c}")
+            for r in range(roles):
+                self.add_role(gid, f"role-{r}", EVERYONE_PERMISSIONS)
             ids.append(gid)
         return ids
 
