@@ -1,7 +1,17 @@
-"""The Discord edge: a ``commands.Bot`` that wires the core (store, fetcher, scheduler, delivery) to Discord.
+"""The Discord edge: a ``commands.AutoShardedBot`` that wires the core (store, fetcher, scheduler, delivery)
+to Discord.
 
-Only default, non-privileged intents: slash commands and posting need neither message content nor
-the member list. Cogs are extensions found by walking ``bot/discord/cogs/`` and loaded in
+Sharded because Discord refuses a bot in more than 2,500 servers that does not shard (close code 4011):
+the shard count comes from Discord (``GET /gateway/bot``), one gateway connection per shard, each
+IDENTIFY carrying ``shard: [id, count]``; with few servers that count is 1 and nothing changes. One
+process runs every shard unless ``shard_ids``/``shard_count`` say otherwise (README "Running big").
+
+Only the ``guilds`` intent: slash commands, interactions and posting need no gateway events but the
+guild list (channels and the bot's own member, for its permissions in ``/digest setup``); message,
+reaction, typing and voice events would only stream every server's chatter to the bot. No caches
+the bot never reads: no message cache, no members beyond its own, no member chunking at start.
+
+Cogs are extensions found by walking ``bot/discord/cogs/`` and loaded in
 ``setup_hook`` (a new cog file needs no registration); the command tree is synced once at start (to a
 test guild when one is configured, so changes show up at once). One error handler on the tree
 (:mod:`bot.discord.tree`) serves every cog. Background work belongs to cogs — ``cog_load`` starts it,
@@ -47,6 +57,11 @@ def extensions() -> list[str]:
                   if not m.name.startswith("_") and not m.ispkg)
 
 
+def intents() -> discord.Intents:
+    """The guild list and nothing else (see the module doc): no privileged intent, no chatter."""
+    return discord.Intents(guilds=True)
+
+
 #: View Channel, Send Messages, Embed Links, Read Message History, Create Public Threads, Send in Threads.
 PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, embed_links=True,
                                   read_message_history=True, create_public_threads=True,
@@ -58,12 +73,20 @@ def invite_url(application_id: int) -> str:
                                    scopes=("bot", "applications.commands"))
 
 
-class PaperboyBot(commands.Bot):
+class PaperboyBot(commands.AutoShardedBot):
+    """The bot. ``shard_ids``/``shard_count`` run a slice of the shards (several processes); by default
+    this process runs all of them, as many as Discord recommends."""
+
     def __init__(self, settings: Settings, *, store: Store | None = None, sync_commands: bool = True,
-                 clock: Clock = SYSTEM_CLOCK) -> None:
-        super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default(),
+                 clock: Clock = SYSTEM_CLOCK, shard_ids: list[int] | None = None,
+                 shard_count: int | None = None) -> None:
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents(),
                          allowed_mentions=discord.AllowedMentions.none(), help_command=None,
-                         tree_cls=PaperboyTree)
+                         tree_cls=PaperboyTree, shard_ids=shard_ids, shard_count=shard_count,
+                         # Caches nothing reads: posting uses partial channels, interactions carry their
+                         # member and message, and the bot's own member is kept regardless (guild.me).
+                         max_messages=None, member_cache_flags=discord.MemberCacheFlags.none(),
+                         chunk_guilds_at_startup=False)
         self.settings = settings
         self.clock = clock
         self.store = store or Store(settings.database, clock=clock)
@@ -108,8 +131,13 @@ class PaperboyBot(commands.Bot):
                 synced = await self.tree.sync()
             log.info("synced %d application commands%s", len(synced), f" to guild {guild_id}" if guild_id else "")
 
+    async def on_shard_ready(self, shard_id: int) -> None:
+        log.info("shard %d/%s ready", shard_id, self.shard_count)
+
     async def on_ready(self) -> None:
-        log.info("logged in as %s (%s) in %d guild(s)", self.user, getattr(self.user, "id", "?"), len(self.guilds))
+        """Every shard this process runs is ready (fires again after a full reconnect)."""
+        log.info("logged in as %s (%s) in %d guild(s) on %s shard(s)", self.user, getattr(self.user, "id", "?"),
+                 len(self.guilds), len(self.shards))
         if not self._announced and self.user and self.application_id:
             self._announced = True
             log.info("invite link: %s", invite_url(self.application_id))

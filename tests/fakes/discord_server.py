@@ -30,6 +30,13 @@ State is plain dicts keyed by int ids holding Discord-shaped JSON payloads (ids 
 wire), so tests read exactly what the bot sent: ``fake.messages``, ``fake.channels`` (guild channels,
 threads and DMs), ``fake.guilds``, ``fake.users``, ``fake.members``, ``fake.roles``,
 ``fake.global_commands``/``fake.guild_commands``, ``fake.interactions``, ``fake.requests``.
+
+Sharding: ``FakeDiscord(shard_count=N)`` answers ``GET /gateway/bot`` with ``"shards": N``; each IDENTIFY
+with ``shard: [id, count]`` opens that shard's own session, whose READY lists the guilds with
+``(guild_id >> 22) % count == id``, as Discord does. Guild events go to the session of the guild's shard,
+DMs and DM interactions to shard 0. ``add_guild`` spreads new guilds over the shards round-robin (or puts
+one on ``shard=``), ``add_guilds(n)`` builds thousands cheaply, and a shard that would hold more than
+``max_guilds_per_shard`` (Discord: 2,500) guilds is refused with close code 4011 (sharding required).
 """
 
 from __future__ import annotations
@@ -400,6 +407,8 @@ class FakeInteraction:
 @dataclass(eq=False)
 class _Session:
     id: str
+    shard: int = 0
+    shard_count: int = 1
     seq: int = 0
     log: list[dict[str, Any]] = field(default_factory=list)
     resumable: bool = True
@@ -469,8 +478,13 @@ class FakeDiscord:
         bot_permissions: int = BOT_ROLE_PERMISSIONS,
         clock: ClockLike | None = None,
         nonce_window: float = 300.0,
+        shard_count: int = 1,
+        max_guilds_per_shard: int = 2500,
     ) -> None:
         self.host, self.port = host, port
+        #: What ``GET /gateway/bot`` recommends (``shards``); new guilds are spread over this many shards.
+        self.shard_count = shard_count
+        self.max_guilds_per_shard = max_guilds_per_shard
         self.clock: ClockLike = clock or _HostClock()
         self.nonce_window = nonce_window
         self.token = token  # None: any token logs in
@@ -518,7 +532,9 @@ class FakeDiscord:
         self._faults: dict[tuple[str, str], deque[Fault]] = {}
         self._routes: list[_Route] = []
         self._conns: list[_Conn] = []
-        self._session: _Session | None = None
+        self._sessions: dict[int, _Session] = {}  # shard id → its current session
+        self._guild_channel_ids: dict[int, list[int]] = {}  # guild → its channels and threads, oldest first
+        self._guild_serial = 0  # guilds placed so far (round-robin over shards; unique low id bits)
         self._emit_lock = asyncio.Lock()
         self._changed = asyncio.Event()
         self._last_snowflake = 0
@@ -628,9 +644,43 @@ class FakeDiscord:
         }
         return uid
 
-    def add_guild(self, name: str, *, owner_id: int | None = None, bot_permissions: int = BOT_ROLE_PERMISSIONS) -> int:
-        """A guild the bot is in: ``@everyone`` (id = guild id), a managed bot role, the bot as member."""
-        gid = self.snowflake()
+    def _guild_snowflake(self, shard: int | None) -> int:
+        """A fresh guild id; with several shards one whose ``(id >> 22) % shard_count`` is ``shard``
+        (default: round-robin), taken up to ``shard_count - 1`` ms before now, so it never runs ahead of
+        the clock the bot compares snowflakes with. Its low 22 bits (high bit set, then a serial) keep it
+        apart from every id :meth:`snowflake` hands out."""
+        serial, self._guild_serial = self._guild_serial, self._guild_serial + 1
+        if self.shard_count <= 1 and shard is None:
+            return self.snowflake()
+        count = max(1, self.shard_count)
+        target = (serial if shard is None else shard) % count
+        ms = (self.snowflake() >> 22) - 1
+        ms -= (ms - target) % count
+        return (ms << 22) | (1 << 21) | (serial & ((1 << 21) - 1))
+
+    def shard_of(self, guild_id: int, shard_count: int | None = None) -> int:
+        """The shard Discord routes a guild to: ``(guild_id >> 22) % shard_count``."""
+        return (guild_id >> 22) % (shard_count or self._connected_shard_count())
+
+    def add_guilds(self, count: int, *, channels: int = 1, roles: int = 0, name: str = "Guild") -> list[int]:
+        """``count`` guilds spread round-robin over the shards, each with ``channels`` text channels and
+        ``roles`` roles beside ``@everyone`` and the bot's — cheap enough for 10,000 (no scan of existing
+        channels per guild)."""
+        ids = []
+        for i in range(count):
+            gid = self.add_guild(f"{name} {i}")
+            for c in range(channels):
+                self.add_text_channel(gid, f"channel-{c}")
+            for r in range(roles):
+                self.add_role(gid, f"role-{r}", EVERYONE_PERMISSIONS)
+            ids.append(gid)
+        return ids
+
+    def add_guild(self, name: str, *, owner_id: int | None = None, bot_permissions: int = BOT_ROLE_PERMISSIONS,
+                  shard: int | None = None) -> int:
+        """A guild the bot is in: ``@everyone`` (id = guild id), a managed bot role, the bot as member;
+        on shard ``shard`` of ``shard_count`` (default: the next one round-robin)."""
+        gid = self._guild_snowflake(shard)
         owner_id = owner_id or self.user_id
         self.guilds[gid] = {
             "id": str(gid),
@@ -653,6 +703,7 @@ class FakeDiscord:
         }
         self.roles[gid] = {}
         self.members[gid] = {}
+        self._guild_channel_ids[gid] = []
         self.add_role(gid, "@everyone", EVERYONE_PERMISSIONS, role_id=gid)
         bot_role = self.add_role(gid, self.users[self.bot_id]["username"], bot_permissions, managed=True)
         self.add_member(gid, self.bot_id, roles=[bot_role])
@@ -708,12 +759,13 @@ class FakeDiscord:
         parent_id: int | None = None,
     ) -> int:
         cid = self.snowflake()
+        in_guild = self._guild_channel_ids.setdefault(guild_id, [])
         self.channels[cid] = {
             "id": str(cid),
             "type": type,
             "guild_id": str(guild_id),
             "name": name,
-            "position": sum(1 for c in self.channels.values() if c.get("guild_id") == str(guild_id)),
+            "position": len(in_guild),
             "permission_overwrites": [],
             "topic": topic,
             "nsfw": False,
@@ -723,6 +775,7 @@ class FakeDiscord:
             "default_auto_archive_duration": 1440,
             "flags": 0,
         }
+        in_guild.append(cid)
         return cid
 
     def add_message(self, channel_id: int, content: str, *, author_id: int | None = None) -> int:
@@ -844,9 +897,9 @@ class FakeDiscord:
     async def wait_response(self, interaction_id: int, timeout: float = 5.0) -> dict[str, Any]:
         return await self.interactions[interaction_id].wait_response(timeout)
 
-    async def wait_connected(self, timeout: float = 5.0) -> None:
-        """Wait until a gateway connection has IDENTIFYed or RESUMEd (the bot can receive events)."""
-        await self.wait_for(self._live_conn, timeout, "a live gateway connection")
+    async def wait_connected(self, timeout: float = 5.0, *, shard: int = 0) -> None:
+        """Wait until ``shard``'s gateway connection has IDENTIFYed or RESUMEd (the bot can receive events)."""
+        await self.wait_for(lambda: self._live_conn(shard), timeout, f"a live gateway connection (shard {shard})")
 
     def _notify(self) -> None:
         self._changed.set()
@@ -1134,7 +1187,7 @@ class FakeDiscord:
 
     async def _get_gateway_bot(self, call: _Call) -> web.Response:
         limit = {"total": 1000, "remaining": 999, "reset_after": 86_400_000, "max_concurrency": 1}
-        return json_response({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+        return json_response({"url": self.gateway_url, "shards": self.shard_count, "session_start_limit": limit})
 
     async def _open_dm(self, call: _Call) -> web.Response:
         recipient = int((call.json or {}).get("recipient_id", 0))
@@ -1166,8 +1219,8 @@ class FakeDiscord:
     def _guild_channels(self, guild_id: int) -> list[dict[str, Any]]:
         return [
             c
-            for cid, c in self.channels.items()
-            if c.get("guild_id") == str(guild_id) and c["type"] not in THREAD_TYPES and cid not in self.deleted_channels
+            for cid in self._guild_channel_ids.get(guild_id, ())
+            if (c := self.channels[cid])["type"] not in THREAD_TYPES and cid not in self.deleted_channels
         ]
 
     def guild_payload(self, guild_id: int) -> dict[str, Any]:
@@ -1185,8 +1238,8 @@ class FakeDiscord:
         without the privileged members intent — only the bot's own member."""
         threads = [
             c
-            for cid, c in self.threads.items()
-            if c.get("guild_id") == str(guild_id)
+            for cid in self._guild_channel_ids.get(guild_id, ())
+            if (c := self.channels[cid])["type"] in THREAD_TYPES
             and cid not in self.deleted_channels
             and not c["thread_metadata"]["archived"]
         ]
@@ -1597,6 +1650,7 @@ class FakeDiscord:
             "member": {"id": str(tid), "user_id": str(self.bot_id), "join_timestamp": now, "flags": 0},
         }
         self.channels[tid] = thread
+        self._guild_channel_ids.setdefault(int(parent["guild_id"]), []).append(tid)
         return thread
 
     async def _thread_from_message(self, call: _Call) -> web.Response:
@@ -1872,11 +1926,34 @@ class FakeDiscord:
 
     # ------------------------------------------------------------------------------------- gateway
 
-    def _live_conn(self) -> _Conn | None:
+    def _live_conn(self, shard: int = 0) -> _Conn | None:
+        session = self._sessions.get(shard)
         for conn in reversed(self._conns):
-            if conn.live and not conn.ws.closed and conn.session is self._session:
+            if conn.live and not conn.ws.closed and conn.session is session is not None:
                 return conn
         return None
+
+    def _connected_shard_count(self) -> int:
+        """The shard count the client IDENTIFYed with (events are routed by it), else ``shard_count``."""
+        session = self._sessions.get(0) or next(iter(self._sessions.values()), None)
+        return session.shard_count if session is not None else max(1, self.shard_count)
+
+    def _shard_for(self, event: str, data: Mapping[str, Any]) -> int:
+        """Which shard's session gets an event: its guild's shard; shard 0 for DMs (as on Discord)."""
+        guild_id = data.get("guild_id")
+        if guild_id is None and event.startswith("GUILD_") and "id" in data:
+            guild_id = data["id"]  # GUILD_CREATE/UPDATE/DELETE carry the guild itself
+        return self.shard_of(int(guild_id)) if guild_id else 0
+
+    def events_on(self, shard: int) -> list[tuple[str, dict[str, Any]]]:
+        """The events (name, payload) the current session of ``shard`` has carried, oldest first."""
+        session = self._sessions.get(shard)
+        return [] if session is None else [(f["t"], f["d"]) for f in session.log]
+
+    @property
+    def live_shards(self) -> list[int]:
+        """Shard ids with a live gateway connection (IDENTIFYed or RESUMEd), sorted."""
+        return sorted(shard for shard in self._sessions if self._live_conn(shard) is not None)
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(timeout=2.0, autoping=True, max_msg_size=0)
@@ -1924,7 +2001,7 @@ class FakeDiscord:
         elif op == 3:
             self.presence_updates.append(d or {})
         elif op == 8:
-            await self._request_members(d or {})
+            await self._request_members(conn, d or {})
         elif op == 4:
             pass  # voice state: nothing to do
         else:
@@ -1936,12 +2013,20 @@ class FakeDiscord:
         if self.token is not None and d.get("token") != self.token:
             await conn.ws.close(code=4004, message=b"Authentication failed.")
             return
-        session = _Session(secrets.token_hex(16))
-        self._session, conn.session, conn.live = session, session, True
+        shard, count = d.get("shard") or (0, 1)
+        if not 0 <= shard < count:
+            await conn.ws.close(code=4010, message=b"Invalid shard.")
+            return
+        guilds = [g for g in self.guilds if self.bot_id in self.members[g] and (g >> 22) % count == shard]
+        if len(guilds) > self.max_guilds_per_shard:
+            await conn.ws.close(code=4011, message=b"Sharding required.")
+            return
+        session = _Session(secrets.token_hex(16), shard, count)
+        self._sessions[shard], conn.session, conn.live = session, session, True
         ready = {
             "v": API_VERSION,
             "user": self._me(),
-            "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds if self.bot_id in self.members[g]],
+            "guilds": [{"id": str(g), "unavailable": True} for g in guilds],
             "session_id": session.id,
             "resume_gateway_url": self.resume_gateway_url,
             "session_type": "normal",
@@ -1956,14 +2041,14 @@ class FakeDiscord:
         }
         if "shard" in d:
             ready["shard"] = d["shard"]
-        await self._emit("READY", ready)
+        await self._emit("READY", ready, shard=shard)
         self.ready_count += 1
-        for gid in ready["guilds"]:
-            await self._emit("GUILD_CREATE", self.guild_create_payload(int(gid["id"])))
+        for gid in guilds:
+            await self._emit("GUILD_CREATE", self.guild_create_payload(gid), shard=shard)
 
     async def _resume(self, conn: _Conn, d: dict[str, Any]) -> None:
         self.resume_count += 1
-        session = self._session
+        session = next((s for s in self._sessions.values() if s.id == d.get("session_id")), None)
         ok = (
             session is not None
             and session.resumable
@@ -1983,7 +2068,7 @@ class FakeDiscord:
         await self._emit("RESUMED", {"_trace": ["fake-gateway"]})
         self.resumed_count += 1
 
-    async def _request_members(self, d: dict[str, Any]) -> None:
+    async def _request_members(self, conn: _Conn, d: dict[str, Any]) -> None:
         gid = int(d.get("guild_id", 0))
         if gid not in self.members:
             return
@@ -2004,18 +2089,22 @@ class FakeDiscord:
         }
         if d.get("nonce"):
             chunk["nonce"] = d["nonce"]
-        await self._emit("GUILD_MEMBERS_CHUNK", chunk)
+        await self._emit("GUILD_MEMBERS_CHUNK", chunk, shard=conn.session.shard if conn.session else 0)
 
-    async def _emit(self, event: str, data: dict[str, Any]) -> int:
-        """Give the event the session's next sequence number, keep it for RESUME, send it if connected."""
-        session = self._session
+    async def _emit(self, event: str, data: dict[str, Any], *, shard: int | None = None) -> int:
+        """Give the event its shard session's next sequence number, keep it for RESUME, send it if
+        connected. The shard is the event's guild's (DMs: 0) unless given."""
+        if shard is None:
+            shard = self._shard_for(event, data)
+        session = self._sessions.get(shard)
         if session is None:
-            raise RuntimeError(f"cannot dispatch {event}: no gateway session yet (has the bot connected?)")
+            raise RuntimeError(f"cannot dispatch {event}: no gateway session for shard {shard} yet "
+                               "(has the bot connected?)")
         async with self._emit_lock:
             session.seq += 1
             frame = {"op": 0, "t": event, "s": session.seq, "d": data}
             session.log.append(frame)
-            conn = self._live_conn()
+            conn = self._live_conn(shard)
             if conn is not None:
                 await self._send(conn, frame)
         self.events_sent.append((event, data))
@@ -2024,50 +2113,54 @@ class FakeDiscord:
 
     async def _echo(self, event: str, data: dict[str, Any]) -> None:
         """The gateway event Discord sends after a REST change, if echoing is on and a session exists."""
-        if self.echo_events and self._session is not None:
+        if self.echo_events and self._shard_for(event, data) in self._sessions:
             await self._emit(event, data)
 
-    async def dispatch(self, event: str, data: dict[str, Any]) -> int:
-        """Send a DISPATCH (op 0) event, e.g. ``dispatch("CHANNEL_DELETE", fake.channels[cid])``. While the
-        client is disconnected the event waits in the session log and is replayed on RESUME."""
-        return await self._emit(event, data)
+    async def dispatch(self, event: str, data: dict[str, Any], *, shard: int | None = None) -> int:
+        """Send a DISPATCH (op 0) event, e.g. ``dispatch("CHANNEL_DELETE", fake.channels[cid])``, on the
+        shard of its guild (DMs: 0) unless ``shard`` says. While the client is disconnected the event waits
+        in the session log and is replayed on RESUME."""
+        return await self._emit(event, data, shard=shard)
 
-    async def close_gateway(self, code: int = 4000, reason: str = "") -> None:
-        """Close the newest open gateway connection with ``code``: 4000 makes discord.py RESUME; 4004
-        (bad token) or 4014 (disallowed intents) make it give up. Returns once the client answered the
-        close frame (it may already be reconnecting)."""
-        conn = next((c for c in reversed(self._conns) if not c.ws.closed), None)
+    async def close_gateway(self, code: int = 4000, reason: str = "", *, shard: int | None = None) -> None:
+        """Close the newest open gateway connection (of ``shard``, if given) with ``code``: 4000 makes
+        discord.py RESUME; 4004 (bad token) or 4014 (disallowed intents) make it give up. Returns once the
+        client answered the close frame (it may already be reconnecting)."""
+        conn = next((c for c in reversed(self._conns) if not c.ws.closed
+                     and (shard is None or (c.session is not None and c.session.shard == shard))), None)
         if conn is None:
             raise RuntimeError("no open gateway connection to close")
         conn.live = False
         await conn.ws.close(code=code, message=reason.encode())
 
-    def stall_gateway(self) -> None:
+    def stall_gateway(self, shard: int = 0) -> None:
         """Stop delivering events on the live connection without closing it, as on a half-dead network.
         Events dispatched meanwhile wait in the session log; after ``close_gateway`` the client RESUMEs
         and gets them replayed — or, with ``expire_session()``, loses them and IDENTIFYs anew."""
-        conn = self._live_conn()
+        conn = self._live_conn(shard)
         if conn is None:
             raise RuntimeError("no live gateway connection")
         conn.live = False
 
-    async def send_op(self, op: int, d: Any = None) -> None:
+    async def send_op(self, op: int, d: Any = None, *, shard: int = 0) -> None:
         """Send a raw opcode: 7 (reconnect → the client RESUMEs), 9 with ``d=False`` (invalid session →
         the client IDENTIFYs anew; the session is dropped), 9 with ``d=True`` (resumable), 1 (heartbeat
-        request)."""
-        conn = self._live_conn()
+        request). ``shard`` picks the connection."""
+        conn = self._live_conn(shard)
         if conn is None:
             raise RuntimeError("no live gateway connection")
-        if op == 9 and not d and self._session is not None:
-            self._session.resumable = False
+        if op == 9 and not d and conn.session is not None:
+            conn.session.resumable = False
         if op in (7, 9):
             conn.live = False
         await self._send(conn, {"op": op, "d": d, "s": None, "t": None})
 
-    def expire_session(self) -> None:
-        """Make the current session non-resumable: the next RESUME gets op 9 and the client re-IDENTIFYs."""
-        if self._session is not None:
-            self._session.resumable = False
+    def expire_session(self, shard: int | None = None) -> None:
+        """Make the current session (of ``shard``; default every shard's) non-resumable: the next RESUME
+        gets op 9 and the client re-IDENTIFYs."""
+        for sid, session in self._sessions.items():
+            if shard is None or sid == shard:
+                session.resumable = False
 
     # ---------------------------------------------------------------------------- interaction drivers
 

@@ -477,3 +477,45 @@ async def test_held_answers_model_a_crash_mid_request(fake: FakeDiscord, bot: co
     fake.release_held()
     await fake.wait_for(lambda: fake.held == 0, what="held answers released")
     assert [m["content"] for m in fake.messages_in(fake.channel_id)] == ["one", "two"]
+
+
+# ---- shards ----------------------------------------------------------------------------------------------
+
+
+def test_add_guilds_spreads_new_guilds_round_robin_over_the_shards() -> None:
+    fake = FakeDiscord(shard_count=3)  # world building needs no running server
+    ids = fake.add_guilds(6, channels=2)
+    assert [fake.shard_of(g, 3) for g in [fake.guild_id, *ids]] == [0, 1, 2, 0, 1, 2, 0]
+    assert len(set(ids)) == 6 and all(g >> 22 <= fake.snowflake() >> 22 for g in ids)  # never ahead of the clock
+    assert [c["name"] for c in fake._guild_channels(ids[0])] == ["channel-0", "channel-1"]
+    assert [c["position"] for c in fake._guild_channels(ids[0])] == [0, 1]
+    assert fake.shard_of(fake.add_guild("pinned", shard=2), 3) == 2
+
+
+async def test_an_auto_sharded_client_gets_one_session_per_shard_with_that_shards_guilds() -> None:
+    async with FakeDiscord(shard_count=2) as fake:
+        second = fake.add_guild("Second", shard=1)
+        fake.add_text_channel(second, "general")
+        client = commands.AutoShardedBot(command_prefix=commands.when_mentioned, intents=discord.Intents.default(),
+                                         help_command=None)
+        async with run_bot(client, fake):
+            assert client.shard_count == 2 and fake.live_shards == [0, 1]
+            assert sorted(p["shard"] for p in fake.identify_payloads) == [[0, 2], [1, 2]]
+            assert {g.id: g.shard_id for g in client.guilds} == {fake.guild_id: 0, second: 1}
+            await fake.dispatch("CHANNEL_DELETE", fake._guild_channels(second)[0])  # routed to shard 1
+            await fake.wait_for(lambda: not client.get_guild(second).channels, what="the channel gone on shard 1")
+            assert [e for e, _ in fake.events_on(1)][-1] == "CHANNEL_DELETE"
+            assert "CHANNEL_DELETE" not in [e for e, _ in fake.events_on(0)]
+            await fake.close_gateway(4000, shard=1)  # shard 1 resumes on its own session
+            await fake.wait_for(lambda: fake.resumed_count == 1 and fake.live_shards == [0, 1], what="shard 1 resumed")
+            assert fake.identify_count == 2
+
+
+async def test_a_bot_that_does_not_shard_past_the_guild_limit_is_refused_with_4011() -> None:
+    async with FakeDiscord(max_guilds_per_shard=2) as fake:
+        fake.add_guilds(2)  # 3 guilds on the only shard
+        client = make_bot()
+        with pytest.raises(discord.ConnectionClosed) as caught:
+            async with run_bot(client, fake):
+                pass
+        assert caught.value.code == 4011 and fake.ready_count == 0
