@@ -39,7 +39,7 @@ import tempfile
 import time
 import tracemalloc
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -261,10 +261,12 @@ async def run(args: argparse.Namespace) -> dict:
         # What the fake must hold afterwards: one message per subscriber per day with matches, no more.
         after1 = Counter(1 for _ in due1)
         after2 = Counter((uid in due1) + (uid in due2) for uid in due1 | due2)
-        bot = PaperboyBot(settings, sync_commands=False)
-        bot.digests.clock = bot.deliverer.clock = FixedClock(datetime.fromisoformat(f"{DAY}T12:00:00+00:00"))
+        # The clock stands on the day before DAY, which has no papers: the start-up catch-up (which fans
+        # out the DMs of "today") then has nothing to send, and the measured fan-out is the whole of it.
+        the_day_before = datetime.fromisoformat(f"{DAY}T12:00:00+00:00") - timedelta(days=1)
+        bot = PaperboyBot(settings, sync_commands=False, clock=FixedClock(the_day_before))
         async with run_bot(bot, fake, timeout=30):  # type: ignore[arg-type]
-            await bot._catch_up_task  # nothing to catch up; let it finish before measuring
+            await bot.catch_up_task  # nothing to catch up; let it finish before measuring
             results["rss_at_start_mb"] = rss_mb()[0]
             trace = not args.no_tracemalloc
             results["first_day"] = await measure(bot, fake, DAY, len(due1), len(due1), hist(after1), trace=trace)
