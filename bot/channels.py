@@ -83,11 +83,11 @@ def parse_tags(text: str | list[str] | None) -> list[str]:
 
 
 class Channels:
-    """CRUD over the ``channels`` table."""
+    """Channel settings with their rules, over the store's ``channels`` rows (:mod:`bot.store.channels`)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.db = store.db
+        self.rows = store.channels
 
     def _from_row(self, r: dict) -> Channel:
         return Channel(
@@ -98,15 +98,11 @@ class Channels:
         )
 
     def get(self, channel_id: str | int) -> Channel | None:
-        rows = list(self.db.query("SELECT * FROM channels WHERE channel_id = ?", [str(channel_id)]))
-        return self._from_row(rows[0]) if rows else None
+        row = self.rows.get(channel_id)
+        return self._from_row(row) if row else None
 
     def all(self, guild_id: str | int | None = None) -> list[Channel]:
-        if guild_id is None:
-            rows = self.db.query("SELECT * FROM channels ORDER BY guild_id, channel_id")
-        else:
-            rows = self.db.query("SELECT * FROM channels WHERE guild_id = ? ORDER BY channel_id", [str(guild_id)])
-        return [self._from_row(r) for r in rows]
+        return [self._from_row(r) for r in self.rows.all(guild_id)]
 
     def setup(self, *, channel_id: str | int, guild_id: str | int, post_time: str, timezone: str,
               tags: str | list[str] | None = None, layout: str = "thread", user_id: str | int = "") -> Channel:
@@ -117,20 +113,18 @@ class Channels:
             "channel_id": str(channel_id), "guild_id": str(guild_id), "post_time": parse_post_time(post_time),
             "timezone": parse_timezone(timezone), "tags": json.dumps(parse_tags(tags)), "layout": layout,
             "enabled": 1, "disabled_reason": "", "paused": 0, "set_up_by": str(user_id),
-            "updated_at": now_iso(self.store.clock),
         }
         existing = self.get(channel_id)
         if existing is None:
-            row["created_at"] = row["updated_at"]
-            self.db["channels"].insert(row)
+            self.rows.insert(row)
         else:
-            self.db["channels"].update(str(channel_id), row)
+            self.rows.update(channel_id, row)
         return self.get(channel_id)  # type: ignore[return-value]
 
     def _set(self, channel_id: str | int, **values: object) -> Channel | None:
         if self.get(channel_id) is None:
             return None
-        self.db["channels"].update(str(channel_id), {**values, "updated_at": now_iso(self.store.clock)})
+        self.rows.update(channel_id, values)
         return self.get(channel_id)
 
     def pause(self, channel_id: str | int) -> Channel | None:
@@ -146,7 +140,7 @@ class Channels:
     def remove(self, channel_id: str | int) -> bool:
         if self.get(channel_id) is None:
             return False
-        self.db.execute("DELETE FROM channels WHERE channel_id = ?", [str(channel_id)])
+        self.rows.delete(channel_id)
         return True
 
     def mark_delivered(self, channel_id: str | int, day: str) -> None:

@@ -67,7 +67,7 @@ def _tag_arg(text: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="paperboy", description="The day's AI research papers, from the command line or Discord.")
     p.add_argument("--config", help="TOML settings file (default: $PAPERBOY_CONFIG or ./paperboy.toml)")
-    p.add_argument("--db", help="SQLite file (default: from the config, or ./paperboy.db)")
+    p.add_argument("--db", dest="database", help="SQLite file (default: from the config, or ./paperboy.db)")
     p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
@@ -316,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     settings: Settings | None = None
     try:
-        settings = load_settings(args.config, db=args.db)
+        settings = load_settings(args.config, db=args.database)
         _resolve_days(args, settings)
         return COMMANDS[args.command](args, settings)
     except sqlite3.Error as exc:  # a fault met mid-command (damaged page, read-only file, locked)

@@ -29,7 +29,7 @@ from typing import Protocol, TypeVar
 from bot.channels import Channel, Channels
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.render import digest_messages, escape_markdown, mention_message, neutralize_mentions, thread_name
-from bot.store import Store
+from bot.store import Ledger, Store
 from bot.subscriptions import Subscriptions, plan_dm, role_mention_plan
 
 log = logging.getLogger(__name__)
@@ -134,53 +134,6 @@ def _fingerprint(message: dict) -> tuple:
     footers (each paper's footer names it) are unique to one message of one day's plan."""
     embeds = message.get("embeds") or []
     return (message.get("content") or "", tuple((e.get("title"), (e.get("footer") or {}).get("text")) for e in embeds))
-
-
-class Ledger:
-    """Rows of ``deliveries`` for one (target, day): the plan, and how far it got."""
-
-    def __init__(self, store: Store, clock: Clock = SYSTEM_CLOCK) -> None:
-        self.db = store.db
-        self.clock = clock
-
-    def stamp(self) -> str:
-        """Now, as the ledger writes times (UTC, seconds)."""
-        return self.clock.now().isoformat(timespec="seconds")
-
-    def rows(self, target: str, day: str) -> list[dict]:
-        return list(self.db.query(
-            "SELECT * FROM deliveries WHERE target = ? AND day = ? ORDER BY seq", [target, day]))
-
-    def record_plan(self, target: str, day: str, plan: list[dict]) -> list[dict]:
-        """Write the whole plan before the first send; a plan already there wins (restarts reuse it)."""
-        with self.db.atomic():
-            if not self.rows(target, day):
-                self._insert(target, day, plan, 0)
-        return self.rows(target, day)
-
-    def append_plan(self, target: str, day: str, plan: list[dict]) -> list[dict]:
-        """Add rows after the existing ones (a day's short note followed by the papers that came later)."""
-        with self.db.atomic():
-            self._insert(target, day, plan, len(self.rows(target, day)))
-        return self.rows(target, day)
-
-    def _insert(self, target: str, day: str, plan: list[dict], start: int) -> None:
-        now = self.stamp()
-        for seq, item in enumerate(plan, start):
-            self.db["deliveries"].insert({
-                "target": target, "day": day, "seq": seq, "kind": item["kind"],
-                "paper_ids": json.dumps(item["paper_ids"]), "payload": json.dumps(item["payload"]),
-                "status": "pending", "created_at": now,
-            })
-
-    def mark(self, target: str, day: str, seq: int, **values: object) -> None:
-        self.db["deliveries"].update((target, day, seq), values)
-
-    def unfinished(self) -> list[tuple[str, str]]:
-        """Every (target, day) with planned messages not yet sent: oldest day first, then oldest plan."""
-        return [(r[0], r[1]) for r in self.db.execute(
-            "SELECT target, day FROM deliveries WHERE status IN ('pending', 'sending') "
-            "GROUP BY target, day ORDER BY day, min(created_at), target")]
 
 
 def plan_channel(store: Store, channel: Channel, day: str) -> list[dict]:
@@ -498,7 +451,7 @@ class Deliverer:
         """Mention, in the day's now-posted thread, the subscribers whose DMs were closed earlier today."""
         subs = Subscriptions(self.store)
         mentioned = 0
-        closed = [r[0] for r in self.store.db.execute("SELECT user_id FROM dm_users WHERE closed_day = ?", [day])]
+        closed = subs.closed_on(day)
         for uid in closed:
             rows = self.ledger.rows(f"dm:{uid}", day)
             if rows and subs.guild_of(uid):

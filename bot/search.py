@@ -127,7 +127,7 @@ class TagCounts:
     def counts(self) -> list[tuple[str, int]]:
         # Our own writes bump Store.generation; SQLite's data_version moves when another connection
         # (a `paperboy import` beside the running bot) commits.
-        version = (self.store.generation, self.store.db.execute("PRAGMA data_version").fetchone()[0])
+        version = (self.store.generation, self.store.data_version())
         if self._generation != version:
             self._counts = self.store.tag_counts()
             self._generation = version

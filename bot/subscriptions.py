@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from bot.render import mention_message, render_papers_page, truncate
-from bot.store import Store, now_iso
+from bot.store import Store
 from bot.taxonomy import require_tag
 
 DEFAULT_DAILY_CAP = 10  # one DM holds at most 10 embeds: a cap above that would need a second message
@@ -25,11 +25,14 @@ class RoleMention:
 
 
 class Subscriptions:
-    """CRUD over subscriptions, DM state, role mappings and per-server options."""
+    """Following tags, DM state, role mappings and per-server options, with their rules.
+
+    The rows are the store's (:mod:`bot.store.subscriptions`); here tags are validated and matched.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.db = store.db
+        self.rows = store.subscriptions
 
     # ---- following tags ---------------------------------------------------------------------------
 
@@ -39,8 +42,7 @@ class Subscriptions:
         existing = self.tags_of(user_id)
         if canonical in existing:
             return canonical, False
-        self.db["subscriptions"].insert({"user_id": str(user_id), "tag": canonical, "guild_id": str(guild_id or ""),
-                                         "created_at": now_iso(self.store.clock)})
+        self.rows.add(user_id, canonical, guild_id)
         return canonical, True
 
     def unsubscribe(self, user_id: str | int, tag: str) -> str | None:
@@ -48,44 +50,42 @@ class Subscriptions:
         wanted = " ".join(tag.split()).casefold()
         for t in self.tags_of(user_id):
             if t.casefold() == wanted:
-                self.db.execute("DELETE FROM subscriptions WHERE user_id = ? AND tag = ?", [str(user_id), t])
+                self.rows.remove(user_id, t)
                 return t
         return None
 
     def tags_of(self, user_id: str | int) -> list[str]:
-        return [r[0] for r in self.db.execute(
-            "SELECT tag FROM subscriptions WHERE user_id = ? ORDER BY tag", [str(user_id)])]
+        return self.rows.tags_of(user_id)
 
     def guild_of(self, user_id: str | int) -> str:
         """The server a person last subscribed from ('' if only from DMs): where a fallback mention goes."""
-        row = self.db.execute("SELECT guild_id FROM subscriptions WHERE user_id = ? AND guild_id != '' "
-                              "ORDER BY created_at DESC LIMIT 1", [str(user_id)]).fetchone()
-        return row[0] if row else ""
+        return self.rows.guild_of(user_id)
 
     def subscribers(self) -> dict[str, list[str]]:
         """user → followed tags, for everyone who follows anything."""
         out: dict[str, list[str]] = defaultdict(list)
-        for user, tag in self.db.execute("SELECT user_id, tag FROM subscriptions ORDER BY user_id, tag"):
+        for user, tag in self.rows.pairs():
             out[user].append(tag)
         return dict(out)
 
     # ---- DM state -----------------------------------------------------------------------------------
 
     def dm_channel(self, user_id: str | int) -> str:
-        row = self.db.execute("SELECT dm_channel_id FROM dm_users WHERE user_id = ?", [str(user_id)]).fetchone()
-        return row[0] if row else ""
+        return self.rows.dm_channel(user_id)
 
     def remember_dm_channel(self, user_id: str | int, channel_id: str) -> None:
-        self.db["dm_users"].upsert({"user_id": str(user_id), "dm_channel_id": str(channel_id)}, pk="user_id")
+        self.rows.remember_dm_channel(user_id, channel_id)
 
     def mark_dms_closed(self, user_id: str | int, day: str) -> None:
-        self.db["dm_users"].upsert({"user_id": str(user_id), "closed_day": day, "closed_at": now_iso(self.store.clock)},
-                                   pk="user_id")
+        self.rows.mark_dms_closed(user_id, day)
 
     def dms_closed_on(self, user_id: str | int) -> str:
         """The last day a DM to this person was refused ('' if never)."""
-        row = self.db.execute("SELECT closed_day FROM dm_users WHERE user_id = ?", [str(user_id)]).fetchone()
-        return row[0] if row else ""
+        return self.rows.dms_closed_on(user_id)
+
+    def closed_on(self, day: str) -> list[str]:
+        """Everyone whose DMs were refused on ``day``: the fallback mentions still owed for it."""
+        return self.rows.closed_on(day)
 
     # ---- roles and server options -------------------------------------------------------------------
 
@@ -93,22 +93,19 @@ class Subscriptions:
         """Ping ``role_id`` when papers tagged ``tag`` arrive; ``None`` removes the mapping."""
         canonical = require_tag(tag)
         if role_id is None:
-            self.db.execute("DELETE FROM role_mentions WHERE guild_id = ? AND tag = ?", [str(guild_id), canonical])
+            self.rows.remove_role(guild_id, canonical)
         else:
-            self.db["role_mentions"].upsert({"guild_id": str(guild_id), "tag": canonical, "role_id": str(role_id)},
-                                            pk=("guild_id", "tag"))
+            self.rows.set_role(guild_id, canonical, role_id)
         return canonical
 
     def roles_of(self, guild_id: str | int) -> list[RoleMention]:
-        return [RoleMention(*r) for r in self.db.execute(
-            "SELECT guild_id, tag, role_id FROM role_mentions WHERE guild_id = ? ORDER BY tag", [str(guild_id)])]
+        return [RoleMention(*r) for r in self.rows.roles_of(guild_id)]
 
     def set_dm_fallback(self, guild_id: str | int, enabled: bool) -> None:
-        self.db["guild_settings"].upsert({"guild_id": str(guild_id), "dm_fallback": int(enabled)}, pk="guild_id")
+        self.rows.set_dm_fallback(guild_id, enabled)
 
     def dm_fallback(self, guild_id: str | int) -> bool:
-        row = self.db.execute("SELECT dm_fallback FROM guild_settings WHERE guild_id = ?", [str(guild_id)]).fetchone()
-        return bool(row and row[0])
+        return self.rows.dm_fallback(guild_id)
 
 
 def plan_dm(store: Store, tags: list[str], day: str, cap: int = DEFAULT_DAILY_CAP) -> list[dict]:

@@ -30,7 +30,7 @@ LEDGER_WRITER = r"""
 import json, sys, time
 from pathlib import Path
 from bot.channels import Channels
-from bot.delivery import Ledger
+from bot.store import Ledger
 from bot.store import Store
 
 db, stop = sys.argv[1], Path(sys.argv[2])

@@ -13,12 +13,20 @@ Why the shape it has:
 - Full-text search is a contentless FTS5 index whose row id is (last featured day, rowid), so "newest
   papers matching X" walks the index newest first and stops after a page (m003 says why).
 - Schema changes are sqlite-utils migrations, applied on open.
+- Every other table has a small repository here (channels, the delivery ledger, subscriptions), reached
+  as ``store.channels``, ``store.ledger``, ``store.subscriptions``: nothing outside this package runs SQL
+  (tests/test_store_sql_owner.py holds us to that), so the schema and every statement over it change
+  together in one place.
 """
 
 
+from bot.store.channels import ChannelRows
 from bot.store.core import Store
+from bot.store.ledger import Ledger
 from bot.store.migrations import migrations, tag_token
 from bot.store.papers import BATCH_SIZE, UpsertStats, now_iso
 from bot.store.queries import Query, fts_expression
+from bot.store.subscriptions import SubscriptionRows
 
-__all__ = ["BATCH_SIZE", "Query", "Store", "UpsertStats", "fts_expression", "migrations", "now_iso", "tag_token"]
+__all__ = ["BATCH_SIZE", "ChannelRows", "Ledger", "Query", "Store", "SubscriptionRows", "UpsertStats", "fts_expression",
+           "migrations", "now_iso", "tag_token"]

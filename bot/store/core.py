@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from functools import cached_property
 from pathlib import Path
 
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.errors import StoreError
+from bot.store.channels import ChannelRows
 from bot.store.database import (
     ImmediateDatabase,
     changed_outside,
@@ -16,9 +18,11 @@ from bot.store.database import (
     schema_of,
     schema_problem,
 )
+from bot.store.ledger import Ledger
 from bot.store.migrations import _expected_schema, migrations
 from bot.store.papers import PaperWrites
 from bot.store.queries import PaperQueries
+from bot.store.subscriptions import SubscriptionRows
 
 log = logging.getLogger("bot.store")  # one logger for the whole store package
 
@@ -104,6 +108,27 @@ class Store(PaperWrites, PaperQueries):
             raise StoreError(f"The database {self.path} was made by an older paperboy and needs an upgrade "
                              "that writes to it; make it writable and run any paperboy command once.")
         log.warning("reading %s as it is: it cannot be written, so %s did not run", self.path, ", ".join(pending))
+
+    # ---- the repositories: every table outside papers has its SQL in one module of this package --------
+
+    @cached_property
+    def channels(self) -> ChannelRows:
+        """The ``channels`` rows (digest settings); :class:`bot.channels.Channels` holds their rules."""
+        return ChannelRows(self)
+
+    @cached_property
+    def subscriptions(self) -> SubscriptionRows:
+        """Subscriptions, DM state, role mentions and server options; rules in :mod:`bot.subscriptions`."""
+        return SubscriptionRows(self)
+
+    @property
+    def ledger(self) -> Ledger:
+        """The delivery ledger stamped with the store's clock (a Deliverer makes its own with its clock)."""
+        return Ledger(self, self.clock)
+
+    def data_version(self) -> int:
+        """SQLite's ``data_version``: it moves when another connection commits, so caches know to refresh."""
+        return self.db.execute("PRAGMA data_version").fetchone()[0]
 
     def close(self) -> None:
         self.db.close()
