@@ -15,6 +15,7 @@ import random
 import re
 import socket
 from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -164,6 +165,7 @@ async def get_with_retries(
     parse: Callable[[int, str], T],
     bad_body: str,
     headers: Mapping[str, str] | None = None,
+    limiter: AbstractAsyncContextManager[Any] | None = None,
 ) -> T:
     """GET ``url`` and return ``parse(status, text)``, retrying what is worth retrying.
 
@@ -174,6 +176,10 @@ async def get_with_retries(
     as they are, so the caller decides what a 400 or 404 means. ``service``/``base_url``/``what`` only
     word the error sentences, e.g. "Cannot reach Hugging Face at https://huggingface.co: connection
     refused."
+
+    ``limiter`` (an :class:`aiolimiter.AsyncLimiter`) is entered before every attempt, retries
+    included, so a retry spends the same budget as a first try and a burst of retries cannot break the
+    upstream's rate limit.
     """
     policy = policy or RetryPolicy()
     hdrs = {"User-Agent": USER_AGENT, **(headers or {})}
@@ -183,7 +189,8 @@ async def get_with_retries(
     for attempt in range(attempts):
         pause: float | None = None
         try:
-            async with session.get(url, params=params, headers=hdrs, timeout=timeout) as resp:
+            async with limiter or nullcontext(), session.get(url, params=params, headers=hdrs,
+                                                             timeout=timeout) as resp:
                 text = await resp.text(errors="replace")
                 status = resp.status
                 if status == 429 or status >= 500:
