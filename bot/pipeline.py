@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -32,6 +35,7 @@ SOURCES = ("hf", "arxiv")
 
 
 BACKFILL_CONCURRENCY = 8  # days in flight: 8 × 100 ms of latency hides behind the store work of one day
+TAG_WORKER_MIN_DAYS = 8  # from this many days on, a backfill tags in a worker process (starting one costs ~0.5 s)
 LEARN_FROM = 5000  # most recent digest-tagged papers the tagger learns from: ~1 s of work, plenty of signal
 TAGGER_MAX_AGE = timedelta(hours=6)
 
@@ -96,6 +100,27 @@ def import_paths(store: Store, paths: Iterable[str | Path]) -> ImportReport:
             tagger = learned_tagger(store)
         report.stats += store_papers(store, loaded.papers, tagger)
     return report
+
+
+_worker_tagger: Tagger | None = None  # the tagger of a tagging worker process (see Fetcher.backfill)
+
+
+def _init_tag_worker(tagger: Tagger) -> None:
+    global _worker_tagger
+    _worker_tagger = tagger
+
+
+def _tag_in_worker(papers: list[Paper]) -> list[Paper]:
+    assert _worker_tagger is not None, "_init_tag_worker runs first"
+    return tag_missing(papers, _worker_tagger)
+
+
+def tag_worker(tagger: Tagger) -> ProcessPoolExecutor:
+    """One worker process holding a copy of ``tagger``. Tagging is pure-Python CPU work; in a process
+    of its own it runs beside the event loop's parsing and storing instead of taking turns with them
+    for the one GIL (spawned, not forked: the parent has threads and an event loop)."""
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_tag_worker, initargs=(tagger,))
 
 
 @dataclass(slots=True)
@@ -222,10 +247,26 @@ class Fetcher:
             return []
         tagger = await self.tagger(store)
         gate = asyncio.Semaphore(concurrency)
+        worker = tag_worker(tagger) if concurrency > 1 and len(todo) >= TAG_WORKER_MIN_DAYS else None
+        broken = False
+        loop = asyncio.get_running_loop()
+
+        async def tagged(papers: list[Paper]) -> list[Paper]:
+            nonlocal broken
+            if worker is None or broken or all(p.tags for p in papers):
+                return papers  # store_papers tags them here
+            try:
+                return await loop.run_in_executor(worker, _tag_in_worker, papers)
+            except BrokenProcessPool:  # the worker could not start or died: tag in this process instead
+                if not broken:
+                    log.warning("the tagging worker process failed; tagging in this process")
+                broken = True
+                return papers
 
         async def one(day: str) -> FetchResult:
             async with gate:
                 papers, warnings = await self._download(day, source)
+            papers = await tagged(papers)
             result = self._store_day(store, day, source, papers, warnings, tagger)
             if progress:
                 progress(day, len(result.papers))
@@ -241,4 +282,7 @@ class Fetcher:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
+        finally:
+            if worker is not None:
+                worker.shutdown(wait=True, cancel_futures=True)
         return sorted(results, key=lambda r: r.day)
