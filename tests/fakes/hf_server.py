@@ -21,7 +21,8 @@ never sent before, for clients that must stop paging on their own.
 Rate limits are counted, never enforced: ``fake.hf_limit`` (Hugging Face's 500 requests per sliding
 5 minutes over ``/api/daily_papers`` and ``/api/papers``) and ``fake.arxiv_limit`` (one request per 3 s
 and one connection at a time on ``/api/query``) record every request that broke them in ``.over``.
-``FakeHF(latency=0.1)`` (``--latency``) delays every answer, as a far-away server would.
+``FakeHF(latency=0.1)`` (``--latency``) delays every answer, as a far-away server would. ``GET /_stats``
+returns those counts as JSON, for a fake in another process (``--hf-limit 500/3`` scales the window).
 """
 
 from __future__ import annotations
@@ -291,7 +292,21 @@ class FakeHF:
         app.router.add_get("/api/daily_papers", self._daily_papers)
         app.router.add_get("/api/papers/{id}", self._paper)
         app.router.add_get("/api/query", self._query)
+        app.router.add_get("/_stats", self._stats)
         return app
+
+    def stats(self) -> dict[str, int]:
+        """The request and rate-limit counts, as ``GET /_stats`` sends them."""
+        return {
+            "requests": len(self.requests),
+            "hf_over": len(self.hf_limit.over),
+            "hf_most_in_flight": self.hf_limit.most_in_flight,
+            "arxiv_over": len(self.arxiv_limit.over),
+            "arxiv_most_in_flight": self.arxiv_limit.most_in_flight,
+        }
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        return _json(self.stats())
 
     async def start(self) -> FakeHF:
         self._closing = asyncio.Event()
@@ -333,6 +348,8 @@ class FakeHF:
     @web.middleware
     async def _count(self, request: web.Request, handler: Any) -> web.StreamResponse:
         """Count the request against its upstream's rate limit while it is in flight, after the latency."""
+        if request.path == "/_stats":  # the test's own question, no upstream request
+            return await handler(request)
         route = {"/api/daily_papers": "daily_papers", "/api/query": "query"}.get(request.path, "papers")
         window = self._windows[route]
         window.arrive(asyncio.get_running_loop().time())
@@ -445,7 +462,9 @@ class FakeHF:
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    fake = FakeHF(host=args.host, port=args.port, endless=args.endless, latency=args.latency)
+    limit, _, window = args.hf_limit.partition("/")
+    fake = FakeHF(host=args.host, port=args.port, endless=args.endless, latency=args.latency,
+                  hf_limit=(int(limit), float(window)))
     for path in args.data:
         fake.load(path)
     if args.atom:
@@ -479,6 +498,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--endless", action="store_true", help="every Daily Papers page is 100 new papers")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds every answer waits")
+    parser.add_argument("--hf-limit", default="500/300", help="Hugging Face's limit counted: REQUESTS/SECONDS")
     args = parser.parse_args(argv)
     try:
         asyncio.run(_serve(args))
