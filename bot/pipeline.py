@@ -232,7 +232,8 @@ class Fetcher:
         already recorded are skipped. ``progress(day, papers)`` is called as each day completes, in
         any order, and with ``-1`` for each day skipped. The first failing day cancels the days
         still in flight and its error is raised; the days completed before stay stored.
-        Results come back in day order.
+        Results come back in day order. From :data:`TAG_WORKER_MIN_DAYS` days on, tagging runs in
+        :func:`tag_worker`'s process, beside this loop's parsing and storing.
         """
         if concurrency < 1:
             raise PaperboyError(f"Backfill concurrency must be at least 1, not {concurrency}.")
