@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
+from aiolimiter import AsyncLimiter
 
 from bot.clock import SYSTEM_CLOCK, Clock, today_in
 from bot.config import Settings
 from bot.errors import PaperboyError
 from bot.models import Paper, check_papers
 from bot.sources import digest as digest_files
-from bot.sources.arxiv import ArxivClient
-from bot.sources.hf import HFClient
+from bot.sources.arxiv import ArxivClient, arxiv_limiter
+from bot.sources.hf import HFClient, hf_limiter
 from bot.store import Store, UpsertStats
 from bot.tagging import Tagger, tag_missing
 
@@ -30,6 +34,8 @@ log = logging.getLogger(__name__)
 SOURCES = ("hf", "arxiv")
 
 
+BACKFILL_CONCURRENCY = 8  # days in flight: 8 × 100 ms of latency hides behind the store work of one day
+TAG_WORKER_MIN_DAYS = 8  # from this many days on, a backfill tags in a worker process (starting one costs ~0.5 s)
 LEARN_FROM = 5000  # most recent digest-tagged papers the tagger learns from: ~1 s of work, plenty of signal
 TAGGER_MAX_AGE = timedelta(hours=6)
 
@@ -96,6 +102,27 @@ def import_paths(store: Store, paths: Iterable[str | Path]) -> ImportReport:
     return report
 
 
+_worker_tagger: Tagger | None = None  # the tagger of a tagging worker process (see Fetcher.backfill)
+
+
+def _init_tag_worker(tagger: Tagger) -> None:
+    global _worker_tagger
+    _worker_tagger = tagger
+
+
+def _tag_in_worker(papers: list[Paper]) -> list[Paper]:
+    assert _worker_tagger is not None, "_init_tag_worker runs first"
+    return tag_missing(papers, _worker_tagger)
+
+
+def tag_worker(tagger: Tagger) -> ProcessPoolExecutor:
+    """One worker process holding a copy of ``tagger``. Tagging is pure-Python CPU work; in a process
+    of its own it runs beside the event loop's parsing and storing instead of taking turns with them
+    for the one GIL (spawned, not forked: the parent has threads and an event loop)."""
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_tag_worker, initargs=(tagger,))
+
+
 @dataclass(slots=True)
 class FetchResult:
     day: str
@@ -106,12 +133,19 @@ class FetchResult:
 
 
 class Fetcher:
-    """Holds the one aiohttp session a process uses for upstreams, and the clients built on it."""
+    """Holds the one aiohttp session a process uses for upstreams, the clients built on it, and one rate
+    limiter per upstream, so the bot's daily fetch and a backfill in the same process share one budget.
+
+    ``hf_rate``/``arxiv_rate`` replace the limiters (benchmarks scale Hugging Face's window down).
+    """
 
     clock: Clock = SYSTEM_CLOCK  # "today" for settling empty days (Hugging Face's days follow UTC)
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, hf_rate: AsyncLimiter | None = None,
+                 arxiv_rate: AsyncLimiter | None = None) -> None:
         self.settings = settings
+        self.hf_rate = hf_rate if hf_rate is not None else hf_limiter()
+        self.arxiv_rate = arxiv_rate if arxiv_rate is not None else arxiv_limiter(settings.arxiv.min_interval_seconds)
         self._session: aiohttp.ClientSession | None = None
         self._hf: HFClient | None = None
         self._arxiv: ArxivClient | None = None
@@ -145,7 +179,7 @@ class Fetcher:
                     self._session, base_url=s.hf.base_url,
                     timeout=aiohttp.ClientTimeout(total=s.hf.timeout_seconds, connect=s.hf.connect_timeout_seconds),
                     retries=s.hf.retries, backoff=s.hf.backoff_seconds,
-                    max_wait=s.hf.max_rate_limit_wait_seconds,
+                    max_wait=s.hf.max_rate_limit_wait_seconds, limiter=self.hf_rate,
                 )
             return self._hf
         if source == "arxiv":
@@ -153,23 +187,24 @@ class Fetcher:
                 self._arxiv = ArxivClient(
                     self._session, base_url=s.arxiv.base_url,
                     timeout=aiohttp.ClientTimeout(total=s.arxiv.timeout_seconds),
-                    retries=s.arxiv.retries, min_interval=s.arxiv.min_interval_seconds,
+                    retries=s.arxiv.retries, min_interval=s.arxiv.min_interval_seconds, limiter=self.arxiv_rate,
                 )
             return self._arxiv
         raise PaperboyError(f"Unknown source {source!r}: use one of {', '.join(SOURCES)}.")
 
-    async def fetch_day(self, store: Store, day: str, source: str = "hf",
-                        tagger: Tagger | None = None) -> FetchResult:
-        """One day from upstream into the store; remembers the day as fetched unless it is empty."""
+    async def _download(self, day: str, source: str) -> tuple[list[Paper], list[str]]:
+        """One day's papers and warnings from upstream: network only, nothing stored."""
         client = self._client(source)
         if isinstance(client, ArxivClient):
-            papers, warnings = await client.fetch_day_report(day, categories=tuple(self.settings.arxiv.categories))
-        else:
-            papers, warnings = await client.fetch_day_report(day)
+            return await client.fetch_day_report(day, categories=tuple(self.settings.arxiv.categories))
+        return await client.fetch_day_report(day)
+
+    def _store_day(self, store: Store, day: str, source: str, papers: list[Paper], warnings: list[str],
+                   tagger: Tagger | None) -> FetchResult:
+        """Tag, store and record one downloaded day, with no await inside: a cancelled backfill either
+        stored and recorded a day completely or left it for the next run."""
         for w in warnings:
             log.warning("fetching %s from %s: %s", day, source, w)
-        if papers and any(not p.tags for p in papers):
-            tagger = tagger or await self.tagger(store)
         stats = store_papers(store, papers, tagger)
         # An empty recent day may still fill up; an empty day older than two days is settled.
         if papers or date.fromisoformat(day) <= today_in("UTC", self.clock) - timedelta(days=2):
@@ -177,21 +212,78 @@ class Fetcher:
         log.info("fetched %s from %s: %d papers (%d new)", day, source, len(papers), stats.new)
         return FetchResult(day, source, papers, stats, warnings)
 
+    async def fetch_day(self, store: Store, day: str, source: str = "hf",
+                        tagger: Tagger | None = None) -> FetchResult:
+        """One day from upstream into the store; remembers the day as fetched unless it is empty."""
+        papers, warnings = await self._download(day, source)
+        if papers and any(not p.tags for p in papers):
+            tagger = tagger or await self.tagger(store)
+        return self._store_day(store, day, source, papers, warnings, tagger)
+
     async def backfill(self, store: Store, since: date, until: date, source: str = "hf", *,
                        force: bool = False, progress: Callable[[str, int], None] | None = None,
-                       ) -> list[FetchResult]:
-        """Every day in [since, until] not fetched before (so an interrupted backfill resumes)."""
+                       concurrency: int = BACKFILL_CONCURRENCY) -> list[FetchResult]:
+        """Every day in [since, until] not fetched before, up to ``concurrency`` days in flight.
+
+        Pacing is the upstream's limiter, shared with every other request of this process; the
+        concurrency only hides latency. Each day is stored and recorded by its own task the moment its
+        download completes (on the event loop's thread, between awaits, so the synchronous store is
+        only ever used from one thread), so an interrupted backfill resumes where it stopped: days
+        already recorded are skipped. ``progress(day, papers)`` is called as each day completes, in
+        any order, and with ``-1`` for each day skipped. The first failing day cancels the days
+        still in flight and its error is raised; the days completed before stay stored.
+        Results come back in day order. From :data:`TAG_WORKER_MIN_DAYS` days on, tagging runs in
+        :func:`tag_worker`'s process, beside this loop's parsing and storing.
+        """
+        if concurrency < 1:
+            raise PaperboyError(f"Backfill concurrency must be at least 1, not {concurrency}.")
         done = set() if force else store.fetched_days(source)
         days = [(since + timedelta(days=i)).isoformat() for i in range((until - since).days + 1)]
-        tagger = await self.tagger(store)
-        results = []
-        for day in days:
-            if day in done:
-                if progress:
+        todo = [d for d in days if d not in done]
+        if progress:
+            for day in days:
+                if day in done:
                     progress(day, -1)
-                continue
-            result = await self.fetch_day(store, day, source, tagger)
-            results.append(result)
+        if not todo:
+            return []
+        tagger = await self.tagger(store)
+        gate = asyncio.Semaphore(concurrency)
+        worker = tag_worker(tagger) if concurrency > 1 and len(todo) >= TAG_WORKER_MIN_DAYS else None
+        broken = False
+        loop = asyncio.get_running_loop()
+
+        async def tagged(papers: list[Paper]) -> list[Paper]:
+            nonlocal broken
+            if worker is None or broken or all(p.tags for p in papers):
+                return papers  # store_papers tags them here
+            try:
+                return await loop.run_in_executor(worker, _tag_in_worker, papers)
+            except BrokenProcessPool:  # the worker could not start or died: tag in this process instead
+                if not broken:
+                    log.warning("the tagging worker process failed; tagging in this process")
+                broken = True
+                return papers
+
+        async def one(day: str) -> FetchResult:
+            async with gate:
+                papers, warnings = await self._download(day, source)
+            papers = await tagged(papers)
+            result = self._store_day(store, day, source, papers, warnings, tagger)
             if progress:
                 progress(day, len(result.papers))
-        return results
+            return result
+
+        tasks = [asyncio.create_task(one(day), name=f"backfill {day}") for day in todo]
+        results: list[FetchResult] = []
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                results.append(await next_done)
+        except BaseException:  # a failed day, or the backfill itself cancelled: stop the days in flight
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        finally:
+            if worker is not None:
+                worker.shutdown(wait=True, cancel_futures=True)
+        return sorted(results, key=lambda r: r.day)

@@ -1,7 +1,8 @@
 """arXiv export API (Atom): parse feeds into :class:`Paper`, and fetch one day of chosen categories.
 
 arXiv asks clients for at most one request every 3 seconds over one connection at a time; the client
-enforces both with a lock and a minimum interval (configurable so tests need not sleep).
+enforces both with a lock, an :class:`~aiolimiter.AsyncLimiter` and a minimum interval (configurable
+so tests need not sleep).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
+from aiolimiter import AsyncLimiter
 
 from bot.errors import UpstreamError
 from bot.models import Paper, arxiv_id_from, brief, check_papers, valid_day
@@ -147,11 +149,22 @@ def day_query(day: str, categories: Iterable[str] = DEFAULT_CATEGORIES) -> str:
     return f"({cats}) AND submittedDate:[{compact}0000 TO {compact}2359]"
 
 
+def arxiv_limiter(min_interval: float = 3.0) -> AsyncLimiter | None:
+    """One request per ``min_interval`` seconds: a bucket of one that drains in ``min_interval``.
+
+    With a capacity of one the leaky bucket has no burst: two acquisitions are always at least
+    ``min_interval`` apart, so no window of that length ever holds two. None for an interval of 0.
+    """
+    return AsyncLimiter(1, min_interval) if min_interval > 0 else None
+
+
 class ArxivClient:
     """Reads the arXiv export API politely: one request at a time, ``min_interval`` seconds apart.
 
-    Retries (the retry loop shared with Hugging Face) happen while the lock is held; the default
-    ``backoff`` of 3 s keeps even the first retry within arXiv's one-request-per-3-seconds rule.
+    Three guards, each for a reason: the lock keeps one connection at a time; the limiter spaces
+    every attempt, retries included, ``min_interval`` apart from start to start (share one ``limiter``
+    between clients of one process); and each query also waits ``min_interval`` after the previous one
+    *finished*, so even a request that reached arXiv late is followed by a full interval.
     """
 
     def __init__(
@@ -165,6 +178,7 @@ class ArxivClient:
         max_wait: float = 60.0,
         min_interval: float = 3.0,
         page_size: int = PAGE_SIZE,
+        limiter: AsyncLimiter | None = None,
     ) -> None:
         self.session = session
         self.base_url = base_url.rstrip("/")
@@ -172,6 +186,7 @@ class ArxivClient:
         self.policy = RetryPolicy(retries=retries, backoff=backoff, max_wait=max_wait)
         self.min_interval = min_interval
         self.page_size = page_size
+        self.limiter = limiter if limiter is not None else arxiv_limiter(min_interval)
         self._lock = asyncio.Lock()
         self._last = float("-inf")
 
@@ -219,6 +234,7 @@ class ArxivClient:
                     what=what,
                     parse=parse,
                     bad_body=bad,
+                    limiter=self.limiter,
                 )
             finally:
                 self._last = time.monotonic()

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
+from aiolimiter import AsyncLimiter
 
 from bot.errors import UpstreamError
 from bot.models import Paper, arxiv_id_from, brief, check_paper, check_papers, count_of, valid_day
@@ -34,6 +35,12 @@ PAGE_SIZE = 100  # the API's maximum; a larger limit is a 400
 # A day has 10-150 papers; 5 full pages is far above any real day and stops a server that never ends.
 MAX_PAGES = 5
 SERVICE = "Hugging Face"
+
+# Hugging Face's published budget for the API: 500 requests per 5-minute window, per client.
+RATE_LIMIT = 500
+RATE_WINDOW = 300.0
+BURST = 100  # requests let through at once (a 60-day backfill) before pacing to the steady rate
+SAFETY = 30  # requests of the window left unused: slack for requests delayed in transit (see hf_limiter)
 
 _BIG_INT_DIGITS = 40  # longer JSON integers are no count or id we use: read as a float (inf), never int()
 
@@ -209,10 +216,39 @@ def parse_daily_papers(data: list, day: str | None = None) -> list[Paper]:
 # ------------------------------------------------------------------------------------------- client
 
 
+def hf_limiter(limit: int = RATE_LIMIT, window: float = RATE_WINDOW, *, burst: int = BURST,
+               safety: int = SAFETY) -> AsyncLimiter:
+    """A limiter under which no sliding ``window`` ever holds more than ``limit`` requests.
+
+    :class:`~aiolimiter.AsyncLimiter` is a leaky bucket: it admits ``max_rate`` requests at once, then
+    one every ``time_period / max_rate`` seconds. Any span of ``w`` seconds therefore holds at most
+    ``max_rate + w · max_rate / time_period`` acquisitions. The obvious ``AsyncLimiter(500, 300)``
+    admits 500 at once and then 500 more over the next 300 s: up to 1,000 in one 5-minute window.
+
+    So the bucket here is small (``burst`` requests) and drains at ``(limit - safety - burst) / window``
+    per second: a window then holds at most ``burst + (limit - safety - burst) = limit - safety``
+    acquisitions. The ``safety`` margin covers the gap between acquiring and arriving: a window as the
+    server sees it maps onto a slightly longer one here (by the spread of transit delays), which at the
+    steady rate is worth ``safety`` requests only if that spread exceeded ``safety / rate`` (≈ 24 s for
+    the defaults).
+
+    A leaky bucket cannot have both a large burst and the full steady rate: a bigger ``burst`` costs
+    steady rate one for one over the window. The defaults let 100 requests go at once (a backfill of a
+    few months runs at full speed) and then 1.23 a second (82% of the ceiling): a year of days takes
+    about 3.6 minutes.
+    """
+    if not 0 < burst < limit - safety:
+        raise ValueError(f"burst {burst} must be positive and below limit {limit} minus safety {safety}")
+    rate = (limit - safety - burst) / window  # steady requests per second
+    return AsyncLimiter(burst, burst / rate)
+
+
 class HFClient:
     """Reads Daily Papers over a caller-owned ``aiohttp.ClientSession`` (one session per process).
 
-    ``base_url`` is configurable so tests and the CLI can point it at a local fake.
+    ``base_url`` is configurable so tests and the CLI can point it at a local fake. Every request
+    (retries too) passes ``limiter``: give every client in a process the same one (the
+    :class:`~bot.pipeline.Fetcher` does) so the daily fetch and a backfill share one budget.
     """
 
     def __init__(
@@ -224,11 +260,13 @@ class HFClient:
         retries: int = 4,
         backoff: float = 1.0,
         max_wait: float = 60.0,
+        limiter: AsyncLimiter | None = None,
     ) -> None:
         self.session = session
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.policy = RetryPolicy(retries=retries, backoff=backoff, max_wait=max_wait)
+        self.limiter = limiter if limiter is not None else hf_limiter()
 
     @classmethod
     @asynccontextmanager
@@ -280,6 +318,7 @@ class HFClient:
             what=what,
             parse=parse,
             bad_body=bad_body,
+            limiter=self.limiter,
         )
 
     async def fetch_page(self, day: str, page: int) -> list[Any]:

@@ -17,6 +17,12 @@ From another process (the CLI tests)::
 prints ``http://127.0.0.1:PORT`` as its first stdout line once it is listening, and runs until
 SIGTERM/SIGINT. ``FakeHF(endless=True)`` (``--endless``) answers every Daily Papers page with 100 papers
 never sent before, for clients that must stop paging on their own.
+
+Rate limits are counted, never enforced: ``fake.hf_limit`` (Hugging Face's 500 requests per sliding
+5 minutes over ``/api/daily_papers`` and ``/api/papers``) and ``fake.arxiv_limit`` (one request per 3 s
+and one connection at a time on ``/api/query``) record every request that broke them in ``.over``.
+``FakeHF(latency=0.1)`` (``--latency``) delays every answer, as a far-away server would. ``GET /_stats``
+returns those counts as JSON, for a fake in another process (``--hf-limit 500/3`` scales the window).
 """
 
 from __future__ import annotations
@@ -127,6 +133,37 @@ class Fault:
 
 
 @dataclass(slots=True)
+class RateWindow:
+    """Counts requests against a limit of ``limit`` per sliding ``window`` seconds and ``connections``
+    at a time; every request that breaks either is kept in ``over`` (the fake still answers it).
+
+    A request breaks the window when, counting itself, more than ``limit`` requests arrived in the
+    ``window`` seconds up to and including its own arrival.
+    """
+
+    limit: int
+    window: float
+    connections: int | None = None
+    arrivals: deque[float] = field(default_factory=deque)
+    over: list[float] = field(default_factory=list)
+    in_flight: int = 0
+    most_in_flight: int = 0
+
+    def arrive(self, at: float) -> None:
+        while self.arrivals and self.arrivals[0] <= at - self.window:
+            self.arrivals.popleft()
+        self.arrivals.append(at)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        too_many = self.connections is not None and self.in_flight > self.connections
+        if len(self.arrivals) > self.limit or too_many:
+            self.over.append(at)
+
+    def leave(self) -> None:
+        self.in_flight -= 1
+
+
+@dataclass(slots=True)
 class Recorded:
     """One request as the server saw it."""
 
@@ -176,6 +213,9 @@ class FakeHF:
         host: str = "127.0.0.1",
         port: int = 0,
         endless: bool = False,
+        latency: float = 0.0,
+        hf_limit: tuple[int, float] = (500, 300.0),
+        arxiv_limit: tuple[int, float] = (1, 3.0),
     ) -> None:
         self.days: dict[str, list[dict]] = defaultdict(list, days or {})
         # Fault mode "endless": every Daily Papers page is full of papers never sent before, however far
@@ -185,6 +225,10 @@ class FakeHF:
         self.host, self.port = host, port
         self.requests: list[Recorded] = []
         self.faults: dict[str, deque[Fault]] = {r: deque() for r in ROUTES}
+        self.latency = latency  # seconds every answer waits, as if the server were far away
+        self.hf_limit = RateWindow(*hf_limit)
+        self.arxiv_limit = RateWindow(*arxiv_limit, connections=1)
+        self._windows = {"daily_papers": self.hf_limit, "papers": self.hf_limit, "query": self.arxiv_limit}
         self._atom_head = ""
         self._atom_entries: list[tuple[str, str, set[str]]] = []  # (raw xml, published, categories)
         if atom is not None:
@@ -244,11 +288,25 @@ class FakeHF:
         return f"http://{self.host}:{self.port}"
 
     def app(self) -> web.Application:
-        app = web.Application(middlewares=[self._cut_short])
+        app = web.Application(middlewares=[self._count, self._cut_short])
         app.router.add_get("/api/daily_papers", self._daily_papers)
         app.router.add_get("/api/papers/{id}", self._paper)
         app.router.add_get("/api/query", self._query)
+        app.router.add_get("/_stats", self._stats)
         return app
+
+    def stats(self) -> dict[str, int]:
+        """The request and rate-limit counts, as ``GET /_stats`` sends them."""
+        return {
+            "requests": len(self.requests),
+            "hf_over": len(self.hf_limit.over),
+            "hf_most_in_flight": self.hf_limit.most_in_flight,
+            "arxiv_over": len(self.arxiv_limit.over),
+            "arxiv_most_in_flight": self.arxiv_limit.most_in_flight,
+        }
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        return _json(self.stats())
 
     async def start(self) -> FakeHF:
         self._closing = asyncio.Event()
@@ -286,6 +344,22 @@ class FakeHF:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), timeout=fault.hang)
         return fault
+
+    @web.middleware
+    async def _count(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Count the request against its upstream's rate limit while it is in flight, after the latency."""
+        if request.path == "/_stats":  # the test's own question, no upstream request
+            return await handler(request)
+        route = {"/api/daily_papers": "daily_papers", "/api/query": "query"}.get(request.path, "papers")
+        window = self._windows[route]
+        window.arrive(asyncio.get_running_loop().time())
+        try:
+            if self.latency:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closing.wait(), timeout=self.latency)
+            return await handler(request)
+        finally:
+            window.leave()
 
     @web.middleware
     async def _cut_short(self, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -388,7 +462,9 @@ class FakeHF:
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    fake = FakeHF(host=args.host, port=args.port, endless=args.endless)
+    limit, _, window = args.hf_limit.partition("/")
+    fake = FakeHF(host=args.host, port=args.port, endless=args.endless, latency=args.latency,
+                  hf_limit=(int(limit), float(window)))
     for path in args.data:
         fake.load(path)
     if args.atom:
@@ -421,6 +497,8 @@ def main(argv: list[str] | None = None) -> int:
         help="[route:]500|429[:t]|hang[:s]|truncated[:fraction]|malformed|notlist|empty; repeatable",
     )
     parser.add_argument("--endless", action="store_true", help="every Daily Papers page is 100 new papers")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds every answer waits")
+    parser.add_argument("--hf-limit", default="500/300", help="Hugging Face's limit counted: REQUESTS/SECONDS")
     args = parser.parse_args(argv)
     try:
         asyncio.run(_serve(args))

@@ -9,6 +9,7 @@ is the time bound for one example.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections.abc import Iterator
 from datetime import timedelta
@@ -24,6 +25,7 @@ from bot.models import ARXIV_ID_RE, MAX_UPVOTES, OLD_ARXIV_ID_RE, Paper, valid_d
 from bot.sources import digest
 from bot.sources.arxiv import parse_atom_report
 from bot.sources.hf import loads, parse_daily_papers_report
+from bot.sources.http import fold_paragraphs
 
 BOUNDED = settings(
     derandomize=True,
@@ -215,3 +217,19 @@ def test_arxiv_atom_gives_storable_papers_or_one_sentence(folder: Path, feed: st
         assert "\n" not in str(exc)
         return
     assert_storable([p for p in papers if p.dates])  # dayless ones get the fetched day or are dropped
+
+
+def _fold_paragraphs_by_definition(text: str, indent_is_paragraph: bool) -> str:
+    """The paragraph rule written plainly: split at a blank line (and, for arXiv, at a line break followed
+    by indentation), ``\\r\\n`` being a line break too, then fold each part to one line."""
+    blank = r"[ \t]*(?:\r?\n[ \t]*){2,}"
+    pattern = re.compile(blank + r"|\r?\n[ \t]+" if indent_is_paragraph else blank)
+    parts = (" ".join(p.split()) for p in pattern.split(text))
+    return "\n\n".join(p for p in parts if p)
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(text=st.lists(st.sampled_from(["a", "b", " ", "\t", "\n", "\r", "\r\n", "\u00a0", "\x0b"]),
+                    max_size=40).map("".join), indent=st.booleans())
+def test_fold_paragraphs_keeps_the_paragraph_rule(text: str, indent: bool) -> None:
+    assert fold_paragraphs(text, indent_is_paragraph=indent) == _fold_paragraphs_by_definition(text, indent)
