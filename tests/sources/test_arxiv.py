@@ -63,12 +63,6 @@ async def fake(radar_xml: str) -> AsyncIterator[FakeHF]:
         yield server
 
 
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as s:
-        yield s
-
-
 def client(session: aiohttp.ClientSession, base_url: str, **kw) -> ArxivClient:
     opts = {"timeout": FAST, "retries": 2, "backoff": 0.01, "max_wait": 0.5, "min_interval": 0.0, **kw}
     return ArxivClient(session, base_url=base_url, **opts)

@@ -8,7 +8,6 @@ import json
 import logging
 import socket
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -50,29 +49,6 @@ OLD_ENTRY = {
     "numComments": 3,
     "submittedBy": {"fullname": "Zesen Cheng", "name": "ClownRat", "type": "user"},
 }
-
-
-@pytest.fixture
-def daily_file(data_dir: Path) -> Path:
-    return data_dir / "upstream" / "ai-weekly-radar_huggingface_papers.json"
-
-
-@pytest.fixture
-def daily(daily_file: Path) -> list[dict]:
-    return json.loads(daily_file.read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-async def fake(daily: list[dict]) -> AsyncIterator[FakeHF]:
-    async with FakeHF() as server:
-        server.add_entries(daily)
-        yield server
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as s:
-        yield s
 
 
 def client(session: aiohttp.ClientSession, fake: FakeHF, **kw) -> HFClient:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -19,20 +17,6 @@ from tests.fakes.hf_server import FakeHF, Fault
 FAST = aiohttp.ClientTimeout(total=2, connect=1)
 DAY = "2026-07-10"
 INCOMPLETE = f"Hugging Face sent an incomplete answer for the papers of {DAY}; try again later."
-
-
-@pytest.fixture
-async def fake(data_dir: Path) -> AsyncIterator[FakeHF]:
-    daily = json.loads((data_dir / "upstream" / "ai-weekly-radar_huggingface_papers.json").read_text("utf-8"))
-    async with FakeHF() as server:
-        server.add_entries(daily)
-        yield server
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as s:
-        yield s
 
 
 def client(session: aiohttp.ClientSession, fake: FakeHF) -> HFClient:
