@@ -1,29 +1,42 @@
-"""Deterministic synthetic papers, and a fast way to fill a real store with a million of them.
+"""Deterministic synthetic papers calibrated on the real digests, and a fast way to fill a store with them.
 
 Why this exists: the query benchmark must run the real ``Store.query`` against a database of the size
-and shape paperboy will reach (years of Hugging Face daily papers), and nobody has that data. So:
+paperboy could reach, and nobody has a million real papers. So the *shape* is taken from the real
+data (``shared/data/digests/train``: 156 days, 2,131 distinct papers), measured once into
+``real_profile.json`` (``--calibrate`` re-measures it) and drawn from:
 
-- Text is word salad, but its *statistics* are what matter to the indexes: a Zipf-distributed
-  vocabulary (function words on top, then ML words, then a long tail of rarer coined words) gives
-  full-text terms at every document frequency, and per-paper method names ("OmniFlux") give the very
-  rare ones a search for a specific paper hits. Sizes (title, 3-12 authors, 4-6 bullet summary,
-  abstract) match real digests, so rows and the FTS index are about as large as real ones.
-- Tags follow the taxonomy with the skew Daily Papers shows (NLP/Text Generation/Multimodal common,
-  Tabular rare), papers are spread over ~10 years of weekdays (~380 a day), ~3% featured twice.
-- Everything is seeded per chunk, so the same (n, seed) always gives the same database, whatever the
-  number of worker processes.
-- ``build_db`` opens ``Store`` (so the schema is the real, migrated one), then bulk-inserts rows of
-  exactly the shape ``Store.upsert_papers`` would leave (``--verify`` proves it on 1,000 papers), with
-  the FTS triggers dropped during the load and the index rebuilt in one pass afterwards, then the very
-  same trigger SQL restored. Going through ``upsert_papers`` for a million papers would take an hour.
+- papers per featured weekday, from the real days' counts (median 13); a paper is featured on a
+  second or third day as often as in the real data (~1 %);
+- tag sets drawn whole from the real papers' tag sets (taxonomy names only), so the share of each tag,
+  the tags per paper and which tags go together (co-occurrence) are the real ones;
+- title and bullet-summary lengths from the real length distributions (percentiles), five bullets;
+- text is word salad with a Zipf vocabulary whose size and exponent make the number of distinct words
+  grow with the number of papers as in the real titles + summaries (lower-cased words, as the
+  full-text index sees them), plus a per-paper method name ("OmniFlux") for the very rare terms.
+  Real digests carry no abstract; Hugging Face papers do, so each paper also gets a 900-1300
+  character abstract of the same vocabulary (rows and the full-text index are as large as real ones).
 
-Run ``python benchmarks/synth.py --papers 50000`` to build (cached under benchmarks/out/) or
-``python benchmarks/synth.py --verify`` to check the bulk rows against the store's own upsert.
+``python benchmarks/synth.py --compare`` prints the real figures next to a synthetic sample's.
+At the real rate a million papers span ~270 years of weekdays: the dates are synthetic, only the
+papers per day are real. Everything is seeded per chunk, so the same (n, seed) always gives the same
+database, whatever the number of worker processes.
+
+``build_db`` opens ``Store`` (so the schema is the real, migrated one), then bulk-inserts rows of
+exactly the shape ``Store.upsert_papers`` would leave (``--verify`` proves it on 1,000 papers), with
+the FTS triggers dropped during the load and the index rebuilt in one pass afterwards, then the very
+same trigger SQL restored. Going through ``upsert_papers`` for a million papers would take an hour.
+
+Run ``python benchmarks/synth.py --papers 50000`` to build (cached under benchmarks/out/),
+``--verify`` to check the bulk rows against the store's own upsert, ``--compare`` to check the
+calibration.
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
+import collections
+import glob
 import hashlib
 import itertools
 import json
@@ -44,14 +57,15 @@ from pathlib import Path
 from bot.models import Paper
 from bot.store import Store, tag_token
 from bot.store import migrations as store_migrations
-from bot.taxonomy import TASKS
+from bot.taxonomy import canonical_tag
 
 OUT = Path(__file__).resolve().parent / "out"
 CHUNK = 20_000  # papers per generated chunk: part of the determinism contract, and bounds memory
-PER_DAY = 380  # papers featured per weekday, about what Daily Papers would reach at scale
 LAST_DAY = date(2025, 11, 21)  # a Friday; the history runs back from here
 SOURCE = "digest-md"
-TWICE = 0.03  # share of papers featured on a second day
+PROFILE_PATH = Path(__file__).resolve().parent / "real_profile.json"
+VOCAB_SIZE = 12_000  # with VOCAB_EXPONENT: distinct words per paper count near the real ones (--compare)
+VOCAB_EXPONENT = 1.0
 
 # ---- vocabulary ---------------------------------------------------------------------------------
 
@@ -141,23 +155,6 @@ Suzuki Takahashi Watanabe Yamamoto Nakamura Kobayashi Kato Kim Lee Park Choi Jun
 Hassan Ali Khan Ahmed Ibrahim Mensah Okafor Adeyemi Dubois Moreau Laurent Bernard Rossi Russo
 Ferrari Esposito Bianchi Romano Cohen Levi Novak Kowalski Nowak Silva Santos Costa Oliveira""")
 
-# Tag skew: a paper's main modality, then 0-3 tasks of it; weights are rough Daily Papers shares.
-MODALITY_WEIGHTS = {
-    "Natural Language Processing": 38, "Multimodal": 27, "Computer Vision": 20,
-    "Reinforcement Learning": 6, "Audio": 5, "Other": 3, "Tabular": 1,
-}
-TASK_BOOST = {
-    "Text Generation": 14, "Question Answering": 4, "Summarization": 1.5, "Translation": 1.5,
-    "Text Classification": 1.5, "Feature Extraction": 1.5, "Text Retrieval": 2,
-    "Image-Text-to-Text": 8, "Visual Question Answering": 4, "Video-Text-to-Text": 3, "Any-to-Any": 2,
-    "Text-to-Image": 5, "Text-to-Video": 4, "Image-to-Image": 2.5, "Image Segmentation": 2,
-    "Object Detection": 2, "Image-to-3D": 1.5, "Text-to-3D": 1.5, "Depth Estimation": 1.5,
-    "Text-to-Speech": 3, "Automatic Speech Recognition": 3, "Text-to-Audio": 2,
-    "Reinforcement Learning": 5, "Robotics": 4, "Graph Machine Learning": 2, "Other": 3,
-    "Time Series Forecasting": 3,
-}
-
-
 @dataclass(frozen=True)
 class Vocab:
     """Words by Zipf rank with cumulative weights, plus the name pools. Same seed, same vocabulary."""
@@ -187,7 +184,7 @@ def _coined(rng: random.Random, n: int, taken: set[str]) -> list[str]:
 
 
 @lru_cache(maxsize=4)
-def vocabulary(seed: int, size: int = 8000, exponent: float = 1.1) -> Vocab:
+def vocabulary(seed: int, size: int = VOCAB_SIZE, exponent: float = VOCAB_EXPONENT) -> Vocab:
     """Function words first, then common ML words, other ML words and compounds, then coined words."""
     rng = random.Random(f"vocab:{seed}")
     head = list(dict.fromkeys([*FUNCTION_WORDS, *TOP_WORDS]))
@@ -220,40 +217,131 @@ def name_parts() -> list[str]:
     return [*_FIRST, *_LAST]
 
 
+# ---- the real data's shape ---------------------------------------------------------------------------
+
+PERCENTILES = tuple(range(0, 101, 5))
+
+
+def _real_dir() -> Path:
+    shared = os.environ.get("PAPERBOY_SHARED") or str(Path(__file__).resolve().parents[2] / "shared")
+    return Path(shared) / "data" / "digests" / "train"
+
+
+def real_papers(folder: Path | None = None) -> tuple[list[dict], list[int]]:
+    """The real digests' distinct papers (first entry of each, plus how many days it was featured)
+    and the number of entries on each weekday file: what the profile and ``--compare`` measure."""
+    by_id: dict[str, dict] = {}
+    per_day: list[int] = []
+    for f in sorted(glob.glob(str((folder or _real_dir()) / "*.json"))):
+        entries = json.loads(Path(f).read_text(encoding="utf-8"))
+        if date.fromisoformat(Path(f).stem).weekday() < 5:
+            per_day.append(len(entries))
+        for e in entries:
+            aid = str(e.get("link", "")).rstrip("/").rsplit("/", 1)[-1]
+            if aid in by_id:
+                by_id[aid]["featured"] += 1
+                continue
+            tags = list(dict.fromkeys(t for t in (canonical_tag(x) for x in e.get("classification") or []) if t))
+            by_id[aid] = {"title": e.get("title") or "", "summary": (e.get("summary") or "").strip(),
+                          "tags": tags, "featured": 1}
+    return list(by_id.values()), per_day
+
+
+def _percentiles(xs: list[float]) -> list[float]:
+    s = sorted(xs)
+    return [s[min(len(s) - 1, round(q / 100 * (len(s) - 1)))] for q in PERCENTILES]
+
+
+def measure_profile(folder: Path | None = None) -> dict:
+    """The figures synth draws from, measured on the real digests (``--calibrate`` writes them)."""
+    found, per_day = real_papers(folder)
+    if not found:
+        raise SystemExit(f"no real digests found under {folder or _real_dir()}; set PAPERBOY_SHARED")
+    sets = collections.Counter(tuple(p["tags"]) for p in found if p["tags"])
+    featured = collections.Counter(min(3, p["featured"]) for p in found)
+    return {
+        "source": "shared/data/digests/train", "papers": len(found), "days": len(per_day),
+        "papers_per_weekday": sorted(per_day),
+        "tag_sets": [[list(t), c] for t, c in sorted(sets.items(), key=lambda x: (-x[1], x[0]))],
+        "featured_days": {str(k): v for k, v in sorted(featured.items())},
+        "title_chars": _percentiles([len(p["title"]) for p in found]),
+        "summary_chars": _percentiles([len(p["summary"]) for p in found]),
+    }
+
+
+@lru_cache(maxsize=1)
+def profile() -> dict:
+    return json.loads(PROFILE_PATH.read_text(encoding="utf-8"))
+
+
+def from_percentiles(rng: random.Random, table: list[float]) -> int:
+    """A draw from a distribution given by its percentiles (every 5 %), linear in between."""
+    x = rng.random() * (len(table) - 1)
+    i = int(x)
+    j = min(i + 1, len(table) - 1)
+    return round(table[i] + (table[j] - table[i]) * (x - i))
+
+
 # ---- calendar -------------------------------------------------------------------------------------
-
-
-def weekdays(n_papers: int) -> list[str]:
-    """The featured days, oldest first: enough weekdays ending on LAST_DAY for PER_DAY papers each."""
-    count = max(1, -(-n_papers // PER_DAY))
-    days: list[str] = []
-    d = LAST_DAY
-    while len(days) < count:
-        if d.weekday() < 5:
-            days.append(d.isoformat())
-        d -= timedelta(days=1)
-    return days[::-1]
 
 
 @dataclass(frozen=True)
 class Plan:
-    """What every chunk needs to generate its papers independently: day of each paper, id numbering."""
+    """What every chunk needs to generate its papers independently: the featured weekdays, where
+    each day's papers start, and how ids are numbered.
+
+    Papers per day are drawn from the real days' counts, walking back from LAST_DAY over weekdays
+    until ``n`` papers are placed. Ids are ``YYMM.NNNNN`` like arXiv's; a long history has many
+    months with the same YYMM, so numbers continue across them (``month_offset``) and stay unique.
+    """
 
     n: int
     seed: int
     days: tuple[str, ...]
-    month_start: dict[str, int]  # "YYMM" → index of the first paper whose first day is in that month
+    starts: tuple[int, ...]  # index of the first paper of each day (a day with no papers repeats it)
+    month_start: dict[str, int]  # "YYYY-MM" → index of its first paper
+    month_offset: dict[str, int]  # "YYYY-MM" → papers numbered before it in months of the same YYMM
 
     @classmethod
     def make(cls, n: int, seed: int) -> Plan:
-        days = weekdays(n)
-        starts: dict[str, int] = {}
-        for i in range(n):
-            starts.setdefault(_yymm(days[i * len(days) // n]), i)
-        return cls(n, seed, tuple(days), starts)
+        rng = random.Random(f"days:{seed}")
+        counts_pool = profile()["papers_per_weekday"]
+        days: list[str] = []
+        counts: list[int] = []
+        total, d = 0, LAST_DAY
+        while total < n:
+            if d.weekday() < 5:
+                c = min(rng.choice(counts_pool), n - total)
+                days.append(d.isoformat())
+                counts.append(c)
+                total += c
+            d -= timedelta(days=1)
+        days.reverse()
+        counts.reverse()
+        starts = list(itertools.accumulate([0, *counts[:-1]]))
+        month_start: dict[str, int] = {}
+        month_offset: dict[str, int] = {}
+        used: collections.Counter[str] = collections.Counter()
+        for day, start, c in zip(days, starts, counts, strict=True):
+            if c and day[:7] not in month_start:
+                month_start[day[:7]] = start
+                month_offset[day[:7]] = used[_yymm(day)]
+            used[_yymm(day)] += c
+        if used and max(used.values()) > 99_999:
+            raise ValueError(f"{n:,} papers overflow arXiv's five-digit numbers in one YYMM")
+        return cls(n, seed, tuple(days), tuple(starts), month_start, month_offset)
 
     def day_index(self, i: int) -> int:
-        return i * len(self.days) // self.n
+        return bisect.bisect_right(self.starts, i) - 1
+
+    def arxiv_id(self, i: int) -> str:
+        day = self.days[self.day_index(i)]
+        return f"{_yymm(day)}.{self.month_offset[day[:7]] + i - self.month_start[day[:7]] + 1:05d}"
+
+
+def weekdays(n_papers: int, seed: int = 1) -> list[str]:
+    """The featured days, oldest first, of a store of ``n_papers``."""
+    return list(Plan.make(n_papers, seed).days)
 
 
 def _yymm(day: str) -> str:
@@ -270,10 +358,13 @@ class _Writer:
         self.plan = plan
         self.rng = random.Random(f"papers:{plan.seed}:{chunk}")
         self.vocab = vocabulary(plan.seed)
-        self.modalities = list(MODALITY_WEIGHTS)
-        self.modality_cum = list(itertools.accumulate(MODALITY_WEIGHTS.values()))
-        self.tasks = {m: (list(ts), list(itertools.accumulate(TASK_BOOST.get(t, 0.6) for t in ts)))
-                      for m, ts in TASKS.items()}
+        prof = profile()
+        self.tag_sets = [list(t) for t, _ in prof["tag_sets"]]
+        self.tag_cum = list(itertools.accumulate(c for _, c in prof["tag_sets"]))
+        self.featured = [int(k) for k in prof["featured_days"]]
+        self.featured_cum = list(itertools.accumulate(prof["featured_days"].values()))
+        self.title_chars = prof["title_chars"]
+        self.summary_chars = prof["summary_chars"]
 
     def words(self, k: int) -> list[str]:
         return self.rng.choices(self.vocab.words, cum_weights=self.vocab.cum, k=k)
@@ -286,22 +377,25 @@ class _Writer:
         return " ".join(words)
 
     def title(self, method: str) -> str:
+        """Capitalised content words (a few joiners) up to a real title's length; often "Method: ..."."""
         rng = self.rng
-        k = rng.randint(6, 16)
-        words = rng.choices(self.vocab.content, cum_weights=self.vocab.content_cum, k=k)
-        for i in range(1, k - 1):
-            if rng.random() < 0.15:
-                words[i] = rng.choice(("for", "with", "of", "via", "and", "in"))
-        text = " ".join(w if w in ("for", "with", "of", "via", "and", "in") else w.capitalize() for w in words)
-        if rng.random() < 0.4:
-            text = f"{method}: " + " ".join(text.split()[: max(5, k - 1)])
-        return text
+        target = from_percentiles(rng, self.title_chars)
+        joiners = ("for", "with", "of", "via", "and", "in")
+        text = f"{method}: " if rng.random() < 0.4 else ""
+        first = True
+        while len(text) < target - 3:
+            if not first and rng.random() < 0.15:
+                word = rng.choice(joiners)
+            else:
+                word = rng.choices(self.vocab.content, cum_weights=self.vocab.content_cum)[0].capitalize()
+            text += ("" if first and not text else " ") + word
+            first = False
+        return text.strip()
 
     def summary(self, method: str) -> str:
-        """4-6 bullets, 500-800 characters, like a digest's."""
-        rng = self.rng
-        bullets = rng.randint(4, 6)
-        total = rng.randint(480, 760)
+        """Five bullets (as real digests have) of a real summary's total length."""
+        total = from_percentiles(self.rng, self.summary_chars)
+        bullets = 5
         lines = [f"- {self.sentence(total // bullets - 3, method).capitalize()}." for _ in range(bullets)]
         lines[0] = f"- {method}, " + lines[0][2:]
         return "\n".join(lines)
@@ -322,17 +416,8 @@ class _Writer:
         return [f"{rng.choice(_FIRST)} {rng.choice(_LAST)}" for _ in range(rng.randint(3, 12))]
 
     def tags(self) -> list[str]:
-        """A main modality plus 0-3 of its tasks; sometimes a second modality (multimodal papers)."""
-        rng = self.rng
-        modality = rng.choices(self.modalities, cum_weights=self.modality_cum)[0]
-        tasks, cum = self.tasks[modality]
-        chosen = list(dict.fromkeys(rng.choices(tasks, cum_weights=cum, k=rng.choice((0, 1, 1, 2, 2, 3)))))
-        out = [*chosen, modality]
-        if rng.random() < 0.12:
-            other = rng.choices(self.modalities, cum_weights=self.modality_cum)[0]
-            if other not in out:
-                out.append(other)
-        return list(dict.fromkeys(out))[:4]
+        """A real paper's whole tag set: tag shares, tags per paper and co-occurrence as measured."""
+        return list(self.rng.choices(self.tag_sets, cum_weights=self.tag_cum)[0])
 
     def upvotes(self) -> int:
         """Most papers get a handful, one in ten a few dozen, one in a hundred hundreds (capped at 500)."""
@@ -344,16 +429,16 @@ class _Writer:
         return [f"https://github.com/{rng.choice(_LAST).lower()}{rng.randint(1, 99)}/{method.lower()}"
                 + ("" if j == 0 else f"-{rng.choice(('data', 'eval', 'demo'))}") for j in range(k)]
 
-    def paper(self, i: int, n_in_month: int) -> Paper:
+    def paper(self, i: int) -> Paper:
         rng, plan = self.rng, self.plan
         di = plan.day_index(i)
         first = plan.days[di]
-        dates = [first]
-        if rng.random() < TWICE and di + 1 < len(plan.days):
-            dates.append(plan.days[min(len(plan.days) - 1, di + rng.randint(1, 10))])
+        times = rng.choices(self.featured, cum_weights=self.featured_cum)[0]
+        later = {min(len(plan.days) - 1, di + rng.randint(1, 10)) for _ in range(times - 1)} - {di}
+        dates = [first, *(plan.days[j] for j in sorted(later))]
         method = rng.choice(_NAME_A) + rng.choice(_NAME_B)
         return Paper(
-            arxiv_id=f"{_yymm(first)}.{n_in_month:05d}",
+            arxiv_id=plan.arxiv_id(i),
             title=self.title(method),
             authors=self.authors(),
             abstract=self.abstract(method),
@@ -371,11 +456,7 @@ class _Writer:
 def chunk_papers(plan: Plan, chunk: int) -> list[Paper]:
     """Papers ``chunk*CHUNK`` up to the next chunk (or n), chronological by first featured day."""
     writer = _Writer(plan, chunk)
-    out = []
-    for i in range(chunk * CHUNK, min(plan.n, (chunk + 1) * CHUNK)):
-        month = _yymm(plan.days[plan.day_index(i)])
-        out.append(writer.paper(i, i - plan.month_start[month] + 1))
-    return out
+    return [writer.paper(i) for i in range(chunk * CHUNK, min(plan.n, (chunk + 1) * CHUNK))]
 
 
 def papers(n: int, seed: int) -> Iterator[Paper]:
@@ -413,8 +494,8 @@ def rows_of(batch: list[Paper]) -> Rows:
         tags = list(dict.fromkeys(p.tags))
         rows.papers.append((
             p.arxiv_id, p.title, json.dumps(p.authors, ensure_ascii=False), p.abstract, p.summary,
-            json.dumps(p.github_urls, ensure_ascii=False), json.dumps(p.huggingface_urls, ensure_ascii=False),
-            p.project_page, int(p.upvotes or 0), json.dumps(p.keywords, ensure_ascii=False), p.published_at,
+            _union(p.github_urls), _union(p.huggingface_urls),
+            p.project_page, int(p.upvotes or 0), _union(p.keywords), p.published_at,
             p.source, p.source if p.summary else "", p.source if p.authors else "",
             (p.tags_source or "auto") if tags else "", last_day, stamp, stamp,
             " ".join(tag_token(t) for t in tags),
@@ -424,6 +505,11 @@ def rows_of(batch: list[Paper]) -> Rows:
         rows.paper_tags += [(p.arxiv_id, t, i) for i, t in enumerate(tags)]
         rows.tag_days += [(t, d, int(p.upvotes or 0), p.arxiv_id) for t in tags for d in days]
     return rows
+
+
+def _union(values: list[str]) -> str:
+    """The store keeps URL and keyword lists as sorted sets (its merge rule), so the rows do too."""
+    return json.dumps(sorted(set(values)), ensure_ascii=False)
 
 
 def _chunk_rows(args: tuple[Plan, int]) -> Rows:
@@ -505,7 +591,7 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-GENERATOR_VERSION = 1  # bump when generated content changes, so cached dbs are rebuilt
+GENERATOR_VERSION = 2  # bump when generated content changes, so cached dbs are rebuilt
 
 
 def schema_tag() -> str:
@@ -609,13 +695,102 @@ def verify(n: int = 1000, seed: int = 1) -> bool:
     return ok
 
 
+# ---- calibration: real vs synthetic ------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+")
+
+
+def shape(found: list[dict], per_day: list[int]) -> dict[str, float]:
+    """The figures synth is calibrated on, for papers as dicts (title, summary, tags, featured)."""
+    n = len(found)
+    out: dict[str, float] = {}
+    days = sorted(per_day)
+    for q in (10, 50, 90):
+        out[f"papers per weekday p{q}"] = days[min(len(days) - 1, q * len(days) // 100)]
+    out["share featured on 2+ days"] = sum(p["featured"] > 1 for p in found) / n
+    out["tags per paper, mean"] = sum(len(p["tags"]) for p in found) / n
+    for k in (1, 2, 3):
+        out[f"share with {k} tag{'s' * (k > 1)}"] = sum(len(p["tags"]) == k for p in found) / n
+    out["share with 4+ tags"] = sum(len(p["tags"]) >= 4 for p in found) / n
+    tags = collections.Counter(t for p in found for t in p["tags"])
+    pairs = collections.Counter(pair for p in found for pair in itertools.combinations(sorted(p["tags"]), 2))
+    for t in _SHOWN_TAGS:
+        out[f"tag {t}"] = tags[t] / n
+    for a, b in _SHOWN_PAIRS:
+        out[f"pair {a} + {b}"] = pairs[(a, b)] / n
+    for field_name in ("title", "summary"):
+        lengths = sorted(len(p[field_name]) for p in found)
+        for q in (10, 50, 90):
+            out[f"{field_name} chars p{q}"] = lengths[q * n // 100]
+    seen_words: set[str] = set()
+    seen_tokens: set[str] = set()
+    words = 0
+    marks = {250, 1000, 2000, 4000, n}
+    for i, p in enumerate(found, 1):
+        text = f"{p['title']} {p['summary']}"
+        found_words = _WORD.findall(text.lower())
+        words += len(found_words)
+        seen_words.update(found_words)
+        seen_tokens.update(text.split())
+        if i in marks:
+            out[f"distinct words (index terms) in {i:,} papers"] = len(seen_words)
+            out[f"distinct space-separated tokens in {i:,} papers"] = len(seen_tokens)
+    out["words per title + summary"] = words / n
+    return out
+
+
+_SHOWN_TAGS = ("Natural Language Processing", "Multimodal", "Computer Vision", "Question Answering",
+               "Text Generation", "Text-to-Image", "Visual Question Answering", "Reinforcement Learning",
+               "Text2Text Generation", "Robotics", "Audio", "Tabular")
+_SHOWN_PAIRS = (("Natural Language Processing", "Question Answering"),
+                ("Natural Language Processing", "Text Generation"), ("Computer Vision", "Multimodal"),
+                ("Multimodal", "Visual Question Answering"), ("Computer Vision", "Text-to-Image"))
+
+
+def compare(seed: int = 1, folder: Path | None = None) -> int:
+    """Print the real digests' figures next to those of as many synthetic papers (and of 4,000)."""
+    real, real_days = real_papers(folder)
+    if not real:
+        print(f"no real digests under {folder or _real_dir()}; set PAPERBOY_SHARED")
+        return 1
+    n = max(4000, len(real))
+    plan = Plan.make(n, seed)
+    synth = [{"title": p.title, "summary": p.summary, "tags": p.tags, "featured": len(p.dates)}
+             for p in papers(n, seed)]
+    synth_days = [b - a for a, b in zip(plan.starts, [*plan.starts[1:], n], strict=True)][1:]
+    left, right = shape(real, real_days), shape(synth[: len(real)], synth_days)
+    right.update({k: v for k, v in shape(synth, synth_days).items() if "4,000" in k})
+    print(f"real: {len(real):,} papers over {len(real_days)} weekdays ({folder or _real_dir()}); "
+          f"synthetic: the first {len(real):,} (and {n:,}) papers of seed {seed}\n")
+    print(f"{'figure':<52}{'real':>10}{'synthetic':>12}")
+    for key in dict.fromkeys([*left, *right]):
+        a, b = left.get(key), right.get(key)
+        print(f"{key:<52}{_fmt(a):>10}{_fmt(b):>12}")
+    return 0
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return f"{x:.1%}" if isinstance(x, float) and x < 1 else f"{x:,.1f}" if isinstance(x, float) else f"{x:,}"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--papers", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--rebuild", action="store_true", help="build even if a cached db exists")
     ap.add_argument("--verify", action="store_true", help="compare bulk rows with Store.upsert_papers")
+    ap.add_argument("--compare", action="store_true", help="print real vs synthetic figures side by side")
+    ap.add_argument("--calibrate", action="store_true", help=f"re-measure the real data into {PROFILE_PATH.name}")
+    ap.add_argument("--real", type=Path, default=None, help="folder of real daily JSON digests")
     args = ap.parse_args(argv)
+    if args.calibrate:
+        PROFILE_PATH.write_text(json.dumps(measure_profile(args.real), indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {PROFILE_PATH}")
+        return 0
+    if args.compare:
+        return compare(args.seed, args.real)
     if args.verify:
         return 0 if verify(1000, args.seed) else 1
     build_db(None, args.papers, args.seed, rebuild=args.rebuild)
