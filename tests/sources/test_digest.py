@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -506,8 +505,10 @@ def test_day_from_path(path: str, day: str | None) -> None:
     assert day_from_path(Path(path)) == day
 
 
-def test_three_megabyte_readme_parses_fast(digests: Path) -> None:
-    """The upstream README is ~3 MB of day sections, newest first; it must parse in well under a second."""
+def test_three_megabyte_readme_parses_every_section(digests: Path) -> None:
+    """The upstream README is ~3 MB of day sections, newest first; every row of every day comes back.
+
+    (Its speed is measured in benchmarks/fuzz_parsers.py and bench_import.py, not timed here.)"""
     bodies = []
     for path in sorted(digests.rglob("*.md")):
         text = path.read_text()
@@ -519,11 +520,8 @@ def test_three_megabyte_readme_parses_fast(digests: Path) -> None:
         parts.append(f"\n\n## Papers for {day}{body}")
         day -= timedelta(days=1)
     text = "# Daily papers\n\nintro\n" + "".join(parts)
-    start = time.perf_counter()
     result = parse_markdown(text)
-    elapsed = time.perf_counter() - start
     assert len(result.papers) == expected and len(result.days) == len(parts) and result.skipped == 0
-    assert elapsed < 2.0, f"{elapsed:.2f}s for {len(text) / 1e6:.1f} MB"
 
 
 def test_pipe_in_a_title_is_kept_but_a_broken_title_link_does_not_swallow_cells() -> None:
