@@ -4,9 +4,10 @@ Run: .venv/bin/python benchmarks/bench_import.py [--data $PAPERBOY_SHARED/data] 
 
 What it measures (issue 9, goals 1 and 2), each the median of ``--reps`` runs:
 
-- the floor: a minimal parse (``json.load`` and picking the fields) of every day in
-  ``digests/train``, then sqlite-utils ``insert_all`` of the same rows (papers, appearances, tags)
-  into plain tables without keys, indexes or full-text search — what storing these rows cannot beat;
+- the floor: a minimal parse (``json.loads`` and picking the fields) of every day in
+  ``digests/train``, then sqlite-utils ``insert_all`` of the same rows (papers with every column,
+  appearances, paper_tags, tag_days) into plain tables without keys, indexes or full-text search —
+  what storing these rows cannot beat;
 - our import: :func:`bot.pipeline.import_paths` (the ``paperboy import`` code path: parse, check,
   tag, merge, upsert with full-text index and ``tag_days``) into a fresh store. Goal: ≤ 4× the floor;
 - linearity: the same at 2× and 4× the data, made of copies of the days shifted back by two years
@@ -78,29 +79,37 @@ def write_copies(train: Path, out: Path, copies: int, step_years: int = -2) -> l
 
 
 def floor(folders: list[Path], db_file: Path) -> float:
-    """Seconds for the minimal import: parse the JSON, pick the fields, ``insert_all`` into plain tables."""
+    """Seconds for the minimal import: parse the JSON, pick the fields, ``insert_all`` into plain tables.
+
+    The same rows as the store's four paper tables (``papers`` with all its columns, appearances,
+    paper_tags, tag_days), but no keys, indexes, full-text index, merging or checks.
+    """
     t = time.perf_counter()
-    papers, appearances, tags = [], [], []
+    papers, appearances, tags, tag_days = [], [], [], []
     for folder in folders:
         for f in sorted(folder.glob("*.json")):
             for e in json.loads(f.read_text(encoding="utf-8")):
                 m = _ID_RE.search(e.get("link") or "")
                 if not m:
                     continue
-                aid = m[0]
-                papers.append({"arxiv_id": aid, "title": e.get("title") or "", "authors": json.dumps(
-                    [a.strip() for a in (e.get("authors") or "").split(",")]), "summary": e.get("summary") or "",
-                    "github_urls": json.dumps(e.get("github_urls") or []),
-                    "huggingface_urls": json.dumps(e.get("huggingface_urls") or [])})
-                appearances.append({"arxiv_id": aid, "day": e.get("date") or f.stem})
-                tags += [{"arxiv_id": aid, "tag": t, "position": i}
-                         for i, t in enumerate(e.get("classification") or [])]
+                aid, day, classes = m[0], e.get("date") or f.stem, e.get("classification") or []
+                authors = [a.strip() for a in (e.get("authors") or "").split(",")]
+                papers.append({
+                    "arxiv_id": aid, "title": e.get("title") or "", "authors": json.dumps(authors), "abstract": "",
+                    "summary": e.get("summary") or "", "github_urls": json.dumps(e.get("github_urls") or []),
+                    "huggingface_urls": json.dumps(e.get("huggingface_urls") or []), "project_page": "",
+                    "upvotes": 0, "keywords": "[]", "published_at": "", "source": "digest-json",
+                    "summary_source": "digest-json", "authors_source": "digest-json", "tags_source": "digest",
+                    "last_day": day, "created_at": "", "updated_at": "", "tags_text": " ".join(classes)})
+                appearances.append({"arxiv_id": aid, "day": day, "source": "digest-json", "upvotes": 0})
+                tags += [{"arxiv_id": aid, "tag": c, "position": i} for i, c in enumerate(classes)]
+                tag_days += [{"tag": c, "day": day, "upvotes": 0, "arxiv_id": aid} for c in classes]
     db = Database(sqlite3.connect(str(db_file), isolation_level=None))
     db.execute("PRAGMA journal_mode=WAL")  # the store's settings, so only the work differs
     db.execute("PRAGMA synchronous=NORMAL")
-    db["papers"].insert_all(papers)
-    db["appearances"].insert_all(appearances)
-    db["paper_tags"].insert_all(tags)
+    for name, rows in (("papers", papers), ("appearances", appearances), ("paper_tags", tags),
+                       ("tag_days", tag_days)):
+        db[name].insert_all(rows)
     db.close()
     return time.perf_counter() - t
 

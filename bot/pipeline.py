@@ -22,7 +22,8 @@ from bot.models import Paper, check_papers
 from bot.sources import digest as digest_files
 from bot.sources.arxiv import ArxivClient
 from bot.sources.hf import HFClient
-from bot.store import BATCH_SIZE, Store, UpsertStats
+from bot.store import Store, UpsertStats
+from bot.store import papers as paper_writes
 from bot.tagging import Tagger, tag_missing
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,8 @@ def import_paths(store: Store, paths: Iterable[str | Path]) -> ImportReport:
     pending: list[Paper] = []  # papers of several files, stored together in full batches
 
     def flush(whole_batches_only: bool = False) -> None:
-        n = len(pending) - len(pending) % BATCH_SIZE if whole_batches_only else len(pending)
+        size = paper_writes.BATCH_SIZE  # read at each call: bench_store_writers.py varies it
+        n = len(pending) - len(pending) % size if whole_batches_only else len(pending)
         if n:
             report.stats += store_papers(store, pending[:n], tagger, checked=True)
             del pending[:n]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 import time
@@ -47,6 +48,8 @@ class UpsertStats:
         return self
 
 
+
+_tag_token = functools.lru_cache(maxsize=4096)(tag_token)  # a few hundred tags, each met thousands of times
 
 #: Ids per ``IN (...)`` list: far below SQLite's smallest limit on bound parameters (999).
 _IN_CHUNK = 500
@@ -101,7 +104,7 @@ def _fold(states: dict[str, _PaperState], paper: Paper, now: str) -> UpsertStats
         picked = pick_tags(st.tags, merged.get("tags_source", ""), paper)
         if picked is not None:
             st.tags, merged["tags_source"] = picked
-            merged["tags_text"] = " ".join(tag_token(t) for t in st.tags)
+            merged["tags_text"] = " ".join(_tag_token(t) for t in st.tags)
             retagged = True
     if retagged or upvotes_changed or stats.appearances:
         st.rederive = True
