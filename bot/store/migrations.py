@@ -305,6 +305,19 @@ def m007_ledger_sent_after(db: Database) -> None:
     db.execute("ALTER TABLE deliveries ADD COLUMN sent_after TEXT NOT NULL DEFAULT ''")
 
 
+@migrations()
+def m008_tag_days_by_paper(db: Database) -> None:
+    """Index ``tag_days`` by paper, so re-deriving one paper's rows is a range, not a table scan.
+
+    Why: ``tag_days`` is keyed (tag, day, arxiv_id) for the tag queries, so "the rows of paper P" (what
+    an upsert replaces when P's tags, days or upvotes change) had no index to use and scanned the whole
+    table per paper: 3.6-5.1 s for one 20-paper day into a million-paper store, against 0.37 s into an
+    empty one (issue 9). Another index on the same three columns costs about as much as the table's
+    own key; reads by tag keep using the primary key.
+    """
+    db.execute("CREATE INDEX IF NOT EXISTS idx_tag_days_paper ON tag_days (arxiv_id)")
+
+
 @functools.cache
 def _expected_schema(stop_before: str | None) -> dict[str, set[str]]:
     """Tables and columns of a store migrated up to (not including) ``stop_before``, or fully."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import sqlite3
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.errors import StoreError
@@ -47,6 +49,76 @@ class UpsertStats:
 
 
 
+_tag_token = functools.lru_cache(maxsize=4096)(tag_token)  # a few hundred tags, each met thousands of times
+
+#: Ids per ``IN (...)`` list: far below SQLite's smallest limit on bound parameters (999).
+_IN_CHUNK = 500
+
+
+@dataclass(slots=True)
+class _PaperState:
+    """One paper during a batch: as stored (``stored*``; None/empty when new) and as merged so far."""
+
+    stored: dict | None
+    row: dict
+    stored_days: dict[str, str] = field(default_factory=dict)  # day → source of each stored appearance
+    stored_tags: list[str] = field(default_factory=list)
+    days: dict[str, str] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    rederive: bool = False  # its tag_days rows must be derived again (tags, days or upvotes moved)
+
+
+def _fold(states: dict[str, _PaperState], paper: Paper, now: str) -> UpsertStats:
+    """Merge ``paper`` into its state in ``states`` (adding it when new), counting as one upsert would.
+
+    The same steps, in the same order, as writing the paper on its own: merge the row
+    (:func:`bot.store.merge.merge_row`), add or upgrade its appearances, move its last day, pick its
+    tags. A second view of a paper in the same batch meets the state the first one left, exactly as
+    it would meet the stored row had the first been written already.
+    """
+    stats = UpsertStats()
+    days = sorted({d for d in paper.dates if valid_day(d)})
+    for bad in dict.fromkeys(d for d in paper.dates if not valid_day(d)):
+        log.warning("%s: %r is not a real day (YYYY-MM-DD); that appearance was not stored", paper.arxiv_id, bad)
+        stats.skipped_days += 1
+    st = states.get(paper.arxiv_id)
+    old = st.row if st is not None else None
+    merged = merge_row(old, paper)
+    if st is None:
+        merged.update(tags_text="", created_at=now, updated_at=now)
+        st = states[paper.arxiv_id] = _PaperState(stored=None, row=merged)
+        stats.new = 1
+    else:
+        if any(old.get(k) != v for k, v in merged.items()):
+            merged["updated_at"] = now
+            stats.updated = 1
+        st.row = merged
+    for day in days:
+        if day not in st.days or source_key(paper.source) > source_key(st.days[day]):
+            st.days[day] = paper.source
+            stats.appearances += 1
+    merged["last_day"] = max(st.days) if st.days else ""
+    upvotes_changed = old is not None and old["upvotes"] != merged["upvotes"]
+    retagged = False
+    if paper.tags:
+        picked = pick_tags(st.tags, merged.get("tags_source", ""), paper)
+        if picked is not None:
+            st.tags, merged["tags_source"] = picked
+            merged["tags_text"] = " ".join(_tag_token(t) for t in st.tags)
+            retagged = True
+    if retagged or upvotes_changed or stats.appearances:
+        st.rederive = True
+    if old is not None and not stats.updated:
+        stats.updated, stats.unchanged = (1, 0) if (stats.appearances or retagged) else (0, 1)
+    return stats
+
+
+def _chunks(conn: sqlite3.Connection, rows: list[list], width: int) -> list[list[list]]:
+    """``rows`` in groups small enough that one statement binds them all (SQLite caps ``?`` per statement)."""
+    per = max(1, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
+    return [rows[i:i + per] for i in range(0, len(rows), per)]
+
+
 class PaperWrites:
     """The write half of :class:`bot.store.Store` (a mixin: it needs ``self.db`` and ``self.clock``)."""
 
@@ -71,86 +143,115 @@ class PaperWrites:
         return stats
 
     def _upsert_batch(self, papers: list[Paper]) -> UpsertStats:
+        """One IMMEDIATE transaction: read the batch's rows in a few queries, merge in Python, write changes.
+
+        Why not one paper at a time: that was ~12 statements per paper (82,749 ``execute`` calls for
+        6,612 entries) and wrote each new paper to the full-text index three times (insert, then the
+        tags and last-day updates each re-keying it). Here the merge of every paper runs on the batch's
+        rows in memory, paper by paper in input order (so the counts in :class:`UpsertStats` are what
+        one-at-a-time upserts report), and each table gets a handful of ``executemany`` calls at the end;
+        a new paper's row is inserted once, complete, and a changed one is updated once.
+        """
+        ids = list(dict.fromkeys(p.arxiv_id for p in papers))
         stats = UpsertStats()
         with self.db.atomic():
+            states = self._read_states(ids)
+            now = now_iso(self.clock)
             for paper in papers:
-                stats += self._upsert_one(paper)
+                stats += _fold(states, paper, now)
+            self._write_states([states[i] for i in ids if i in states])
         self.generation += 1
         return stats
 
-    def _upsert_one(self, paper: Paper) -> UpsertStats:
-        stats = UpsertStats()
-        days = sorted({d for d in paper.dates if valid_day(d)})
-        for bad in dict.fromkeys(d for d in paper.dates if not valid_day(d)):
-            log.warning("%s: %r is not a real day (YYYY-MM-DD); that appearance was not stored", paper.arxiv_id, bad)
-            stats.skipped_days += 1
-        old = self._row(paper.arxiv_id)
-        merged = merge_row(old, paper)
-        if old is None:
-            merged["created_at"] = merged["updated_at"] = now_iso(self.clock)
-            self.db["papers"].insert(merged)
-            stats.new = 1
-        else:
-            changes = {k: v for k, v in merged.items() if old.get(k) != v}
-            if changes:
-                changes["updated_at"] = now_iso(self.clock)
-                self.db["papers"].update(paper.arxiv_id, changes)
-                stats.updated = 1
-        before = dict(self.db.execute(
-            "SELECT day, source FROM appearances WHERE arxiv_id = ?", [paper.arxiv_id]).fetchall())
-        for day in days:
-            if day not in before:
-                self.db.execute(
-                    "INSERT INTO appearances (arxiv_id, day, source, upvotes) VALUES (?, ?, ?, ?)",
-                    [paper.arxiv_id, day, paper.source, merged["upvotes"]],
-                )
-                stats.appearances += 1
-            elif source_key(paper.source) > source_key(before[day]):
-                self.db.execute("UPDATE appearances SET source = ? WHERE arxiv_id = ? AND day = ?",
-                                [paper.source, paper.arxiv_id, day])
-                stats.appearances += 1
-        all_days = set(before) | set(days)
-        last_day = max(all_days) if all_days else ""
-        if last_day != merged["last_day"]:
-            self.db.execute("UPDATE papers SET last_day = ? WHERE arxiv_id = ?", [last_day, paper.arxiv_id])
-        upvotes_changed = old is not None and old["upvotes"] != merged["upvotes"]
-        if upvotes_changed:
-            self.db.execute("UPDATE appearances SET upvotes = ? WHERE arxiv_id = ?",
-                            [merged["upvotes"], paper.arxiv_id])
-        tags = self._apply_tags(merged.get("tags_source", ""), paper)
-        if tags is not None or upvotes_changed or stats.appearances:
-            self._reindex_tag_days(paper.arxiv_id)
-        if old is not None and not stats.updated:
-            stats.updated, stats.unchanged = (1, 0) if (stats.appearances or tags is not None) else (0, 1)
-        return stats
+    def _read_states(self, ids: list[str]) -> dict[str, _PaperState]:
+        """The stored row, days and tags of each of ``ids`` that is stored, in three queries per chunk."""
+        states: dict[str, _PaperState] = {}
+        conn = self.db.conn
+        for i in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[i:i + _IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            cur = conn.execute(f"SELECT * FROM papers WHERE arxiv_id IN ({marks})", chunk)
+            names = [d[0] for d in cur.description]
+            for values in cur:
+                row = dict(zip(names, values, strict=True))
+                states[row["arxiv_id"]] = _PaperState(stored=row, row=dict(row))
+            for aid, day, source in conn.execute(
+                    f"SELECT arxiv_id, day, source FROM appearances WHERE arxiv_id IN ({marks})", chunk):
+                states[aid].stored_days[day] = source
+            for aid, tag in conn.execute(
+                    f"SELECT arxiv_id, tag FROM paper_tags WHERE arxiv_id IN ({marks}) "
+                    "ORDER BY arxiv_id, position", chunk):
+                states[aid].stored_tags.append(tag)
+        for st in states.values():
+            st.days = dict(st.stored_days)
+            st.tags = list(st.stored_tags)
+        return states
 
-    def _apply_tags(self, current_source: str, paper: Paper) -> list[str] | None:
-        """Store the paper's tags if they beat the current ones under :func:`bot.store.merge.tags_key`."""
-        if not paper.tags:
-            return None
-        picked = pick_tags(self.tags_of(paper.arxiv_id), current_source, paper)
-        if picked is None:
-            return None
-        tags, source = picked
-        self.db.execute("DELETE FROM paper_tags WHERE arxiv_id = ?", [paper.arxiv_id])
-        self.db.conn.executemany(
-            "INSERT INTO paper_tags (arxiv_id, tag, position) VALUES (?, ?, ?)",
-            [(paper.arxiv_id, t, i) for i, t in enumerate(tags)],
-        )
-        self.db.execute(
-            "UPDATE papers SET tags_source = ?, tags_text = ? WHERE arxiv_id = ?",
-            [source, " ".join(tag_token(t) for t in tags), paper.arxiv_id],
-        )
-        return tags
+    def _write_states(self, states: list[_PaperState]) -> None:
+        """Write what the merges changed: each table with one statement per kind of change.
 
-    def _reindex_tag_days(self, arxiv_id: str) -> None:
-        self.db.execute("DELETE FROM tag_days WHERE arxiv_id = ?", [arxiv_id])
-        self.db.execute(
-            """INSERT INTO tag_days (tag, day, upvotes, arxiv_id)
+        The rows of ``papers`` go in as one multi-row statement per batch, not ``executemany``: FTS5
+        writes its pending index out at every statement that fires its trigger, so a statement per
+        paper cost a small index segment per paper (measured: 1.6 s against 0.7 s for 2,131 papers).
+        """
+        conn = self.db.conn
+        inserts = [st.row for st in states if st.stored is None]
+        if inserts:
+            cols = list(inserts[0])
+            for chunk in _chunks(conn, [[r[c] for c in cols] for r in inserts], len(cols)):
+                conn.execute(f"INSERT INTO papers ({', '.join(cols)}) VALUES "
+                             + ", ".join([f"({', '.join('?' * len(cols))})"] * len(chunk)),
+                             [v for row in chunk for v in row])
+        updates: dict[tuple[str, ...], list[list]] = {}
+        for st in states:
+            if st.stored is not None:
+                changed = tuple(k for k, v in st.row.items() if st.stored.get(k) != v)
+                if changed:  # one UPDATE per paper, so the full-text trigger re-keys it once at most
+                    updates.setdefault(changed, []).append([st.row["arxiv_id"], *(st.row[k] for k in changed)])
+        for changed, rows in updates.items():
+            sets = ", ".join(f"{k} = v.column{i + 2}" for i, k in enumerate(changed))
+            for chunk in _chunks(conn, rows, len(changed) + 1):
+                conn.execute(f"UPDATE papers SET {sets} FROM (VALUES "
+                             + ", ".join([f"({', '.join('?' * (len(changed) + 1))})"] * len(chunk))
+                             + ") AS v WHERE papers.arxiv_id = v.column1", [x for row in chunk for x in row])
+
+        new_days, new_sources, upvotes, tag_rows, day_rows, retagged, rederive = [], [], [], [], [], [], []
+        for st in states:
+            aid, ups = st.row["arxiv_id"], st.row["upvotes"]
+            for day, source in st.days.items():
+                if day not in st.stored_days:
+                    new_days.append((aid, day, source, ups))
+                elif source != st.stored_days[day]:
+                    new_sources.append((source, aid, day))
+            if st.stored is not None and st.stored["upvotes"] != ups:
+                upvotes.append((ups, aid))
+            if st.tags != st.stored_tags:
+                if st.stored_tags:
+                    retagged.append((aid,))
+                tag_rows += [(aid, t, i) for i, t in enumerate(st.tags)]
+            if st.stored is None:  # a new paper: its rows follow from what is in memory
+                day_rows += [(t, day, ups, aid) for t in st.tags for day in st.days]
+            elif st.rederive:
+                rederive.append(aid)
+        conn.executemany("INSERT INTO appearances (arxiv_id, day, source, upvotes) VALUES (?, ?, ?, ?)", new_days)
+        conn.executemany("UPDATE appearances SET source = ? WHERE arxiv_id = ? AND day = ?", new_sources)
+        conn.executemany("UPDATE appearances SET upvotes = ? WHERE arxiv_id = ?", upvotes)
+        conn.executemany("DELETE FROM paper_tags WHERE arxiv_id = ?", retagged)
+        conn.executemany("INSERT INTO paper_tags (arxiv_id, tag, position) VALUES (?, ?, ?)", tag_rows)
+        conn.executemany("INSERT INTO tag_days (tag, day, upvotes, arxiv_id) VALUES (?, ?, ?, ?)", day_rows)
+        for i in range(0, len(rederive), _IN_CHUNK):
+            self._reindex_tag_days(rederive[i:i + _IN_CHUNK])
+
+    def _reindex_tag_days(self, arxiv_ids: list[str]) -> None:
+        """Derive the ``tag_days`` rows of ``arxiv_ids`` again from their tags and appearances."""
+        marks = ",".join("?" * len(arxiv_ids))
+        self.db.conn.execute(f"DELETE FROM tag_days WHERE arxiv_id IN ({marks})", arxiv_ids)  # m008's index
+        self.db.conn.execute(
+            f"""INSERT INTO tag_days (tag, day, upvotes, arxiv_id)
                SELECT t.tag, a.day, a.upvotes, a.arxiv_id
                FROM paper_tags t JOIN appearances a ON a.arxiv_id = t.arxiv_id
-               WHERE t.arxiv_id = ?""",
-            [arxiv_id],
+               WHERE t.arxiv_id IN ({marks})""",
+            arxiv_ids,
         )
 
     def record_fetch(self, day: str, source: str, count: int) -> None:
