@@ -129,7 +129,7 @@ async def run(args: argparse.Namespace) -> dict:
                 # on_ready starts the catch-up: every channel's post time has passed today.
                 requests_before = len(fake.requests)
                 t0 = time.perf_counter()
-                await bot._catch_up_task
+                await bot.catch_up_task
                 wall = time.perf_counter() - t0
             sent = [m for cid in channel_ids for m in fake.messages_in(cid)]
             thread_msgs = [m for t in fake.threads for m in fake.messages_in(t)]

@@ -110,7 +110,6 @@ class PaperboyBot(commands.AutoShardedBot):
         schedule = self.get_cog("Schedule")
         return getattr(schedule, "catch_up_task", None)
 
-    _catch_up_task = catch_up_task  # the name older tests and benchmarks use
 
     async def _fetch_day(self, day: str) -> FetchResult:
         result = await self.fetcher.fetch_day(self.store, day, "hf")

@@ -41,6 +41,7 @@ T = TypeVar("T")
 _PARA_BREAK = re.compile(r"\n[ \t]*(?:\n[ \t]*)+|\n[ \t]+")
 _BLANK_LINE = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
 _WS = re.compile(r"\s+")
+_SPACE_RUN = re.compile(r"[ \t]++")
 
 
 def fold_line(text: Any) -> str:
@@ -48,9 +49,6 @@ def fold_line(text: Any) -> str:
     if not isinstance(text, str):
         return ""
     return _WS.sub(" ", text).strip()
-
-
-_SPACE_RUN = re.compile(r"[ \t]++")
 
 
 def fold_paragraphs(text: Any, *, indent_is_paragraph: bool = False) -> str:

@@ -10,6 +10,7 @@ import json
 from typing import TYPE_CHECKING
 
 from bot.clock import SYSTEM_CLOCK, Clock
+from bot.store.papers import now_iso
 
 if TYPE_CHECKING:
     from bot.store.core import Store
@@ -25,7 +26,7 @@ class Ledger:
 
     def stamp(self) -> str:
         """Now, as the ledger writes times (UTC, seconds)."""
-        return self.clock.now().isoformat(timespec="seconds")
+        return now_iso(self.clock)
 
     def rows(self, target: str, day: str) -> list[dict]:
         return list(self.store.db.query(

@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.errors import StoreError
 from bot.models import Paper
-from bot.store.database import (
-    BATCH_GAP_SECONDS,
-)
+from bot.store.database import BATCH_GAP_SECONDS
 from bot.store.merge import merge_row, pick_tags, source_key, valid_day
 from bot.store.migrations import tag_token
 
@@ -46,7 +44,6 @@ class UpsertStats:
         self.appearances += other.appearances
         self.skipped_days += other.skipped_days
         return self
-
 
 
 _tag_token = functools.lru_cache(maxsize=4096)(tag_token)  # a few hundred tags, each met thousands of times

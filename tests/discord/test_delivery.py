@@ -50,9 +50,9 @@ async def run_post_job(bot, channel_id):
 
 async def caught_up(fake, bot):
     """Wait until the start-up catch-up (resume and scheduled catch-up) has finished."""
-    await fake.wait_for(lambda: bot._catch_up_task is not None and bot._catch_up_task.done(), timeout=15,
+    await fake.wait_for(lambda: bot.catch_up_task is not None and bot.catch_up_task.done(), timeout=15,
                         what="the start-up catch-up to finish")
-    assert bot._catch_up_task.exception() is None
+    assert bot.catch_up_task.exception() is None
 
 
 async def test_scheduled_thread_post_header_thread_one_embed_per_paper(seeded, fake_discord):
