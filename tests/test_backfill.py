@@ -20,7 +20,7 @@ from aiolimiter import AsyncLimiter
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.errors import UpstreamError
-from bot.pipeline import BACKFILL_CONCURRENCY, Fetcher
+from bot.pipeline import BACKFILL_CONCURRENCY, TAG_WORKER_MIN_DAYS, Fetcher
 from bot.sources.arxiv import ArxivClient, arxiv_limiter
 from bot.sources.hf import RATE_LIMIT, RATE_WINDOW, HFClient, hf_limiter
 from bot.store import Store
@@ -136,7 +136,7 @@ async def test_concurrent_backfill_every_day_once_under_the_limit(data_dir: Path
     assert sorted(completed) == sorted((d, -1 if d == "2026-03-02" else 3) for d in served)
     assert asked == sorted(set(served) - {"2026-03-02"})  # each day asked once, the finished one never
     assert stored == 33
-    assert (fake.hf_limit.over, fake.hf_limit.most_in_flight) == ([], BACKFILL_CONCURRENCY)
+    assert (fake.hf_limit.over, fake.hf_limit.most_in_flight) == ([], min(BACKFILL_CONCURRENCY, 11))  # 11 days to do
 
 
 async def test_an_interrupted_backfill_resumes_without_refetching(data_dir: Path, db_path: Path) -> None:
@@ -165,7 +165,7 @@ async def test_an_interrupted_backfill_resumes_without_refetching(data_dir: Path
             assert store.fetched_days("hf") == set(served)
             ids = [r[0] for r in store.db.execute("SELECT arxiv_id FROM papers")]
     # Stopped part-way: days whose answers were already in hand when the cancel landed may have finished
-    # too (each is stored whole before the next await), but 24 days at 8 in flight cannot all have.
+    # too (each is stored whole before the next await), but 24 days at 16 in flight cannot all have.
     assert 3 <= len(first) < len(served)
     assert set(finished) == first  # progress only ever reported days stored and recorded
     # No finished day asked again (requests the first run sent just before it stopped may reach the fake
@@ -193,3 +193,32 @@ async def test_a_failing_day_stops_the_backfill_and_keeps_the_days_done(data_dir
             assert store.fetched_days("hf") == set(served)
     assert failed not in first
     assert (set(again) & first, set(again) | first) == (set(), set(served))
+
+
+async def test_parsing_in_the_worker_gives_what_parsing_here_gives(data_dir: Path, tmp_path: Path) -> None:
+    """From TAG_WORKER_MIN_DAYS days on, a Hugging Face day is parsed and tagged in worker processes: the
+    papers, tags and warnings of every day are those of the one-day-at-a-time path, which parses here."""
+    served = days_of(data_dir, TAG_WORKER_MIN_DAYS + 1)
+    first = next(iter(served))
+    served[first].append({"paper": {"title": "no id"}})  # skipped, with a warning
+    served[first][0]["paper"]["upvotes"] = "many"  # costs that field, with a warning
+    until = SINCE + timedelta(days=len(served) - 1)
+    outcomes = []
+    async with FakeHF(served) as fake:
+        for concurrency in (1, BACKFILL_CONCURRENCY):
+            db = tmp_path / f"c{concurrency}.db"
+            with Store(db) as store:
+                fetcher = Fetcher(settings_for(fake, db))
+                fetcher.clock = LATER
+                async with fetcher:
+                    results = await fetcher.backfill(store, SINCE, until, "hf", concurrency=concurrency)
+                tags = store.db.execute("SELECT arxiv_id, tag FROM paper_tags ORDER BY 1, 2").fetchall()
+            # The returned papers as parsed (the worker hands them back tagged; here store_papers tags a copy).
+            parsed = [(r.day, [{k: v for k, v in p.to_dict().items() if k not in ("tags", "tags_source")}
+                               for p in r.papers], r.warnings) for r in results]
+            outcomes.append((parsed, tags))
+    assert outcomes[0] == outcomes[1]
+    day_warnings = outcomes[1][0][0][2]
+    assert len(outcomes[1][0]) == TAG_WORKER_MIN_DAYS + 1
+    assert len(outcomes[1][1]) > 0
+    assert [w.split(",")[0] for w in day_warnings] == ["page 0", "page 0"]

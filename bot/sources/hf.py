@@ -213,6 +213,38 @@ def parse_daily_papers(data: list, day: str | None = None) -> list[Paper]:
     return papers
 
 
+def _raw_id(entry: Any) -> str:
+    """The paper id an unparsed entry claims (``""`` when it has none): enough to notice repeated pages."""
+    if not isinstance(entry, dict):
+        return ""
+    inner = entry.get("paper")
+    return str((inner if isinstance(inner, dict) else entry).get("id") or "")
+
+
+def parse_day_pages(pages: list[list[Any]], day: str, *, capped: bool = False) -> tuple[list[Paper], list[str]]:
+    """The papers of ``day``'s raw pages (first sighting of an id wins) and warnings, one sentence each.
+
+    A server that kept sending full pages of new papers was stopped at the cap (``capped``): what came
+    is kept and the first warning says the day may be incomplete.
+    """
+    seen: dict[str, Paper] = {}
+    warnings: list[str] = []
+    for page, entries in enumerate(pages):
+        papers, notes = parse_daily_papers_report(entries, day)
+        warnings.extend(f"page {page}, {w}" for w in notes)
+        for p in papers:
+            # The API lists what was featured on the day asked for: that day is the appearance, even
+            # when submittedOnDailyAt, stamped in UTC, falls on the day before or after.
+            p.dates = [day]
+            seen.setdefault(p.arxiv_id, p)
+    if capped:
+        warnings.insert(0, (  # first, so that a shortened list of warnings still shows it
+            f"Hugging Face still had more papers for {day} after {MAX_PAGES} pages of {PAGE_SIZE}; "
+            f"kept the first {len(seen)} (no real day has that many, so the server is misbehaving)"
+        ))
+    return list(seen.values()), warnings
+
+
 # ------------------------------------------------------------------------------------------- client
 
 
@@ -339,35 +371,32 @@ class HFClient:
             log.warning("Hugging Face papers of %s: %s", day, w)
         return papers
 
-    async def fetch_day_report(self, day: str) -> tuple[list[Paper], list[str]]:
-        """(papers featured on ``day``, warnings), paging until a short page, at most :data:`MAX_PAGES`.
+    async def fetch_day_pages(self, day: str) -> tuple[list[list[Any]], bool]:
+        """(the raw pages of ``day``, whether :data:`MAX_PAGES` cut it short): network only, no parsing.
 
-        A server that keeps sending full pages of new papers is stopped at the cap: what came so far is
-        kept and a warning says the day may be incomplete.
+        Paging stops at a short page, or at a page that brings no paper id not seen before (a server
+        repeating itself). Kept apart from :func:`parse_day_pages` so a backfill can parse in a worker
+        process while this loop goes on downloading.
         """
-        seen: dict[str, Paper] = {}
-        warnings: list[str] = []
+        pages: list[list[Any]] = []
+        ids: set[str] = set()
         for page in range(MAX_PAGES):
             entries = await self.fetch_page(day, page)
-            papers, notes = parse_daily_papers_report(entries, day)
-            warnings.extend(f"page {page}, {w}" for w in notes)
+            pages.append(entries)
             new = 0
-            for p in papers:
-                # The API lists what was featured on the day asked for: that day is the appearance, even
-                # when submittedOnDailyAt, stamped in UTC, falls on the day before or after.
-                p.dates = [day]
-                if p.arxiv_id not in seen:
-                    seen[p.arxiv_id] = p
+            for entry in entries:
+                key = _raw_id(entry)
+                if key and key not in ids:
+                    ids.add(key)
                     new += 1
-            if len(entries) < PAGE_SIZE or new == 0:  # short page, or a server repeating itself
-                break
-        else:
-            cap = (
-                f"Hugging Face still had more papers for {day} after {MAX_PAGES} pages of {PAGE_SIZE}; "
-                f"kept the first {len(seen)} (no real day has that many, so the server is misbehaving)"
-            )
-            warnings.insert(0, cap)  # first, so that a shortened list of warnings still shows it
-        return list(seen.values()), warnings
+            if len(entries) < PAGE_SIZE or new == 0:
+                return pages, False
+        return pages, True
+
+    async def fetch_day_report(self, day: str) -> tuple[list[Paper], list[str]]:
+        """(papers featured on ``day``, warnings), paging until a short page, at most :data:`MAX_PAGES`."""
+        pages, capped = await self.fetch_day_pages(day)
+        return parse_day_pages(pages, day, capped=capped)
 
     async def fetch_paper(self, arxiv_id: str) -> Paper | None:
         """One paper from ``/api/papers/ID``; None when Hugging Face does not know it."""
