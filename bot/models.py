@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from urllib.parse import urlsplit
 
 # Every pattern here and in the parsers runs in linear time on any input: quantifiers are bounded,
 # possessive, or over character sets that cannot overlap what follows (see tests/sources/test_linear.py).
@@ -65,6 +66,14 @@ class Paper:
     keywords: list[str] = field(default_factory=list)
     published_at: str = ""
     tags_source: str = ""  # "digest" when a human/LLM digest gave them, "auto" when paperboy inferred
+    # Where the shown summary came from, as stored ("digest-md", "hf-api", "llm", ...); the store fills it
+    # when reading, a parser leaves it "" (its ``source`` says it). See :func:`summary_source_label`.
+    summary_source: str = ""
+    # What Hugging Face's Daily Papers entry adds (``""``/0 when it did not say; nothing else invents them):
+    thumbnail: str = ""  # the entry's social thumbnail: https on a Hugging Face host only (hf_thumbnail)
+    github_repo: str = ""  # the repository HF links as the paper's code: the one ``github_stars`` counts
+    github_stars: int = 0
+    organization: str = ""  # the HF organisation the paper is filed under (its full name)
 
     @property
     def url(self) -> str:
@@ -75,16 +84,79 @@ class Paper:
         return hf_paper_url(self.arxiv_id)
 
     def to_dict(self) -> dict:
-        """JSON-ready dict: every field plus ``url`` (the contract of ``papers --json``)."""
+        """JSON-ready dict: every field plus ``url`` (the contract of ``papers --json``).
+
+        ``summary_source`` and ``tags_source`` are the contract's words (:func:`summary_source_label`,
+        :func:`tags_source_label`), not the stored source names: scripts key on what a reader sees.
+        """
         d = asdict(self)
+        d["summary_source"] = summary_source_label(self.summary_source or self.source, self.summary)
+        d["tags_source"] = tags_source_label(self.tags_source)
         d["url"] = self.url
         d["hf_url"] = self.hf_url
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> Paper:
-        names = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in d.items() if k in names})
+        """The inverse of :meth:`to_dict` as far as it goes: the summary's label names no stored
+        source, so it is left out; the tags' "model" is the stored "auto"."""
+        names = set(cls.__dataclass_fields__) - {"summary_source"}
+        paper = cls(**{k: v for k, v in d.items() if k in names})
+        if paper.tags_source == "model":
+            paper.tags_source = "auto"
+        return paper
+
+
+#: The words ``papers --json`` uses for where a paper's summary and tags came from (DESIGN.md).
+SUMMARY_LABELS = ("digest", "llm", "hf", "abstract")
+TAGS_LABELS = ("digest", "llm", "model")
+
+
+def summary_source_label(stored_source: str, summary: str) -> str:
+    """What a reader is shown as the summary, in the contract's words: digest, llm, hf or abstract.
+
+    No summary means the abstract stands in for it (that is what the embed and the terminal show);
+    arXiv's only text is the abstract, so it is "abstract" too. Every other source that carries a
+    summary is an imported file (the seed's Markdown or JSON, or a format added later): "digest".
+    """
+    if not (summary or "").strip():
+        return "abstract"
+    return {"llm": "llm", "hf-api": "hf", "arxiv": "abstract"}.get(stored_source or "", "digest")
+
+
+def tags_source_label(stored: str) -> str:
+    """Where the tags came from, in the contract's words: digest, llm, or model (paperboy's tagger,
+    stored as "auto"; also what an untagged paper would get)."""
+    return stored if stored in ("digest", "llm") else "model"
+
+
+#: A host name label; a thumbnail's host is huggingface.co or one of its subdomains (its CDNs).
+_HF_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+MAX_URL = 2048  # Discord refuses longer embed URLs
+
+
+def hf_thumbnail(value: object) -> str | None:
+    """``value`` if it is an https URL on a Hugging Face host that an embed may show, else None.
+
+    Only what Hugging Face gives is used: an image URL from anywhere else (or over plain http) would
+    make Discord fetch whatever a third party serves, and a URL built from the documented pattern for
+    a paper Hugging Face sent none for may not exist (an empty frame instead of the old look).
+    """
+    if not isinstance(value, str) or not value or len(value) > MAX_URL:
+        return None
+    if any(c.isspace() or ord(c) < 32 or c in '"<>\\`{}|^' for c in value) or "\x7f" in value:
+        return None
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if (parts.scheme != "https" or port is not None or "@" in parts.netloc or parts.netloc != host
+            or not (host == "huggingface.co" or host.endswith(".huggingface.co"))
+            or not all(_HF_LABEL.fullmatch(label) for label in host.split(".")) or not parts.path.strip("/")):
+        return None
+    return value
 
 
 def parse_day(text: str, today: date | None = None) -> str:
@@ -165,7 +237,8 @@ def count_of(value: object) -> int | None:
     return value
 
 
-_TEXT_FIELDS = ("title", "abstract", "summary", "project_page", "source", "published_at", "tags_source")
+_TEXT_FIELDS = ("title", "abstract", "summary", "project_page", "source", "published_at", "tags_source",
+                "summary_source", "thumbnail", "github_repo", "organization")
 _LIST_FIELDS = ("authors", "tags", "github_urls", "huggingface_urls", "keywords")
 
 
@@ -198,6 +271,15 @@ def check_paper(paper: Paper, *, need_day: bool = True) -> tuple[Paper | None, l
         warnings.append(f"paper {pid}: dropped its upvotes {brief(paper.upvotes)}: not a count.")
         upvotes = 0
     paper.upvotes = upvotes
+    stars = count_of(paper.github_stars) if not isinstance(paper.github_stars, bool) else None
+    if stars is None:
+        warnings.append(f"paper {pid}: dropped its GitHub stars {brief(paper.github_stars)}: not a count.")
+        stars = 0
+    paper.github_stars = stars
+    if paper.thumbnail and hf_thumbnail(paper.thumbnail) is None:
+        warnings.append(f"paper {pid}: dropped its thumbnail {brief(paper.thumbnail)}: "
+                        "not an https URL on Hugging Face.")
+        paper.thumbnail = ""
     dates = paper.dates if isinstance(paper.dates, list) else []
     days = [valid_day(d) for d in dates]
     kept = list(dict.fromkeys(d for d in days if d))

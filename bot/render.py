@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import date
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from bot.models import Paper
+from bot.models import Paper, hf_thumbnail, summary_source_label, tags_source_label
 from bot.packing import pack
 from bot.taxonomy import ALL_TAGS, MODALITIES, modality_of
 
@@ -58,6 +58,10 @@ MAX_AUTHORS = 5  # more than this → "A, B, C et al."
 ET_AL_SHOWN = 3
 ABSTRACT_CHARS = 1000  # an abstract stands in for a missing summary; keep it a teaser, not a wall
 TOP_TAGS = 5
+ORG_CHARS = 100  # an organisation's name: Hugging Face's are short; a longer one is cut
+#: The footer of ``/paper`` names where the text came from in plain words (summary_source_label's words).
+SUMMARY_WORDS = {"digest": "digest", "llm": "LLM", "hf": "Hugging Face", "abstract": "abstract"}
+TAGS_WORDS = {"digest": "digest", "llm": "LLM", "model": "model"}
 MIN_DESCRIPTION = 20  # below this a description is just "…" noise; leave it out
 SEP = " · "
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -311,18 +315,39 @@ def _link_label(url: str) -> str:
     return "🔗 " + host
 
 
+def _repo_of(url: str | None) -> tuple[str, str] | None:
+    """(owner, repository) of a GitHub repository URL, case-folded and without ``.git``; else None."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    segs = [s for s in parts.path.split("/") if s]
+    if (parts.hostname or "").removeprefix("www.") != "github.com" or len(segs) < 2:
+        return None
+    return segs[0].casefold(), segs[1].casefold().removesuffix(".git")
+
+
 def _link_items(paper: Paper) -> list[str]:
-    """Every GitHub/HF URL (plus the project page and the HF paper page) as a labelled, safe link."""
+    """Every GitHub/HF URL (plus the project page and the HF paper page) as a labelled, safe link.
+
+    The repository Hugging Face names as the paper's code carries its GitHub stars after the link
+    ("★ 1,234"), once, when the count is known and above 0.
+    """
     items: list[str] = []
     seen: set[str] = set()
+    stars_repo = _repo_of(safe_url(paper.github_repo)) if paper.github_stars > 0 else None
 
     def add(raw: str, label: str | None = None) -> None:
+        nonlocal stars_repo
         url = safe_url(raw)
         if url is None or url in seen:
             return
         seen.add(url)
         text = truncate(_plain(label or _link_label(url)), 80)
-        items.append(f"[{text}]({url})")
+        item = f"[{text}]({url})"
+        if stars_repo is not None and _repo_of(url) == stars_repo:
+            item += f" ★ {paper.github_stars:,}"
+            stars_repo = None
+        items.append(item)
 
     for u in paper.github_urls:
         add(u)
@@ -364,21 +389,33 @@ def paper_embed(
     day: str | None = None,
     highlight_tags: Iterable[str] = (),
     max_chars: int = LIMITS["total"],
+    show_sources: bool = False,
 ) -> dict:
     """One paper as a Discord embed dict, within every embed limit and at most ``max_chars`` in total.
 
     ``max_chars`` lets a caller fit several embeds in one message: the description gives way first,
-    then links, tags, author and title, each cut at a whole word or link.
+    then links, tags, the organisation, author and title, each cut at a whole word or link.
+    What Hugging Face adds shows only when the paper has it (a paper without renders as it always
+    did): its thumbnail as the image (no character cost), the GitHub stars beside the code link, the
+    organisation as an inline field. ``show_sources`` (``/paper``) names in the footer where the
+    summary and tags came from.
     """
     day = day or (max(paper.dates) if paper.dates else None)
     arxiv_id = neutralize_mentions(_one_line(paper.arxiv_id))
     title = truncate(_plain(paper.title) or escape_markdown(arxiv_id), LIMITS["title"])
     author = author_line(paper.authors)
     day_text = neutralize_mentions(_one_line(day)) if day else ""
-    footer = truncate(f"{day_text} · arXiv:{arxiv_id}" if day_text else f"arXiv:{arxiv_id}", 200)
+    footer = f"{day_text} · arXiv:{arxiv_id}" if day_text else f"arXiv:{arxiv_id}"
+    if show_sources:
+        footer += SEP + "Summary: " + SUMMARY_WORDS[summary_source_label(paper.summary_source or paper.source,
+                                                                          paper.summary)]
+        if paper.tags:
+            footer += SEP + "Tags: " + TAGS_WORDS[tags_source_label(paper.tags_source)]
+    footer = truncate(footer, 200)
     highlight = {_one_line(t).casefold() for t in highlight_tags}
     tag_items, link_items = _tag_items(paper.tags, highlight), _link_items(paper)
     upvotes = f"▲ {paper.upvotes}" if paper.upvotes > 0 else ""
+    org = truncate(_plain(paper.organization), ORG_CHARS) if paper.organization else ""
 
     def fields(tags_limit: int, links_limit: int) -> list[dict]:
         out = []
@@ -388,6 +425,8 @@ def paper_embed(
             out.append({"name": "Tags", "value": tags_v, "inline": True})
         if upvotes:
             out.append({"name": "Upvotes", "value": upvotes, "inline": True})
+        if org:
+            out.append({"name": "Organization", "value": org, "inline": True})
         if links_v:
             out.append({"name": "Links", "value": links_v, "inline": False})
         return out
@@ -403,6 +442,9 @@ def paper_embed(
         if over <= 0:
             break
         limits[name] = next((len(f["value"]) for f in fs if f["name"] == name), 0) - over
+        fs = fields(limits["Tags"], limits["Links"])
+    if org and size(fs) > budget:
+        org = ""
         fs = fields(limits["Tags"], limits["Links"])
     over = size(fs) - budget
     if over > 0:
@@ -425,6 +467,9 @@ def paper_embed(
     embed["color"] = MODALITY_COLORS[modality_of(paper.tags)]
     if fs:
         embed["fields"] = fs
+    image = safe_url(hf_thumbnail(paper.thumbnail) or "")
+    if image and image.startswith("https://"):
+        embed["image"] = {"url": image}
     embed["footer"] = {"text": footer}
     return embed
 

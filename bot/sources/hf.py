@@ -18,7 +18,7 @@ import aiohttp
 from aiolimiter import AsyncLimiter
 
 from bot.errors import UpstreamError
-from bot.models import Paper, arxiv_id_from, brief, check_paper, check_papers, count_of, valid_day
+from bot.models import Paper, arxiv_id_from, brief, check_paper, check_papers, count_of, hf_thumbnail, valid_day
 from bot.sources.http import (
     DEFAULT_TIMEOUT,
     USER_AGENT,
@@ -98,6 +98,39 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _organization(paper: dict, entry: dict, pid: str, notes: list[str]) -> str:
+    """The organisation's display name (``fullname``, else its handle ``name``) from the paper object,
+    else the entry; ``""`` when neither names one. Anything but such an object is dropped with a note."""
+    for raw in (paper.get("organization"), entry.get("organization")):
+        if raw is None:
+            continue
+        name = (fold_line(raw.get("fullname")) or fold_line(raw.get("name"))) if isinstance(raw, dict) else ""
+        if name:
+            return name
+        notes.append(f"paper {pid}: dropped its organization {brief(raw)}, it names none")
+    return ""
+
+
+def _extras(paper: dict, entry: dict, pid: str, notes: list[str]) -> dict[str, Any]:
+    """What the richer embed shows: thumbnail, the code's GitHub stars, organisation.
+
+    The thumbnail is the entry's own (Daily Papers entries carry one, flat paper objects none), used
+    only as an https URL on a Hugging Face host; paperboy never builds one from the documented
+    ``cdn-thumbnails`` pattern, since nothing says that image exists for a paper Hugging Face gave
+    none for. A bad value costs that field only, with a note, like a bad upvote count.
+    """
+    raw_thumb = entry.get("thumbnail")
+    thumbnail = hf_thumbnail(raw_thumb.strip()) if isinstance(raw_thumb, str) else None
+    if raw_thumb not in (None, "") and thumbnail is None:
+        notes.append(f"paper {pid}: dropped its thumbnail {brief(raw_thumb)}, not an https URL on Hugging Face")
+    raw_stars = paper.get("githubStars")
+    stars = None if isinstance(raw_stars, bool) else count_of(raw_stars if raw_stars is not None else 0)
+    if stars is None:
+        notes.append(f"paper {pid}: dropped its GitHub stars {brief(raw_stars)}, not a count")
+    return {"thumbnail": thumbnail or "", "github_stars": stars or 0,
+            "organization": _organization(paper, entry, pid, notes)}
+
+
 def _paper(paper: dict, entry: dict | None, day: str | None, warnings: list[str] | None = None) -> Paper:
     """Build a Paper from HF's paper object (and, for Daily Papers, the entry wrapped around it).
 
@@ -150,6 +183,8 @@ def _paper(paper: dict, entry: dict | None, day: str | None, warnings: list[str]
         summary=fold_paragraphs(paper.get("ai_summary")),
         keywords=keywords,
         github_urls=[repo] if repo else [],
+        github_repo=repo,
+        **_extras(paper, entry, pid, notes),
         project_page=_text(paper.get("projectPage")),
         upvotes=upvotes,
         published_at=published,

@@ -18,6 +18,10 @@ The rule, field by field (``rank`` tables below; a source missing from a table r
   are stored only while a paper has no tags at all: the first guess stays until digest tags come.
 - GitHub/HF links and keywords: the union of every list seen, sorted (one canonical order).
 - upvotes: the maximum; source: (SOURCE_RANK, name); last day: the newest featured day.
+- thumbnail, organisation: like the title, the longest, ties broken by the value (only Hugging Face
+  gives them, so two values mean it changed them; either is true, the rule only has to pick one).
+- GitHub stars with the repository they count: the greater (stars, repository) pair, so the stars
+  always stay with their repository (a count only rises; a renamed repository keeps the higher count).
 - each appearance (paper, day) keeps the (SOURCE_RANK, name)-greatest source that featured it there,
   so a day's digest listing a paper beats arXiv's listing of it for the same day.
 
@@ -41,7 +45,7 @@ TAGS_RANK = {"digest": 2, "auto": 1}
 SOURCE_RANK = {"hf-api": 4, "digest-json": 3, "digest-md": 2, "arxiv": 1}
 
 JSON_FIELDS = ("authors", "github_urls", "huggingface_urls", "keywords")
-_LONGEST_FIELDS = ("title", "abstract", "project_page", "published_at")
+_LONGEST_FIELDS = ("title", "abstract", "project_page", "published_at", "thumbnail", "organization")
 _UNION_FIELDS = ("github_urls", "huggingface_urls", "keywords")
 
 _MAX_INT = 2**63 - 1  # the largest SQLite INTEGER
@@ -56,6 +60,15 @@ def upvotes_of(paper: Paper) -> int:
     """The paper's upvotes as an integer SQLite can hold (a bad or absurd value counts as 0 or the cap)."""
     try:
         n = int(paper.upvotes or 0)
+    except (OverflowError, ValueError, TypeError):
+        return 0
+    return min(max(n, 0), _MAX_INT)
+
+
+def stars_of(paper: Paper) -> int:
+    """The paper's GitHub stars as an integer SQLite can hold (like :func:`upvotes_of`)."""
+    try:
+        n = int(paper.github_stars or 0)
     except (OverflowError, ValueError, TypeError):
         return 0
     return min(max(n, 0), _MAX_INT)
@@ -110,12 +123,14 @@ def merge_row(old: dict | None, paper: Paper) -> dict:
         "abstract": paper.abstract or "",
         "project_page": paper.project_page or "",
         "published_at": paper.published_at or "",
+        "thumbnail": paper.thumbnail or "",
+        "organization": paper.organization or "",
     }
     row = dict(old) if old is not None else {
         "arxiv_id": paper.arxiv_id, "title": "", "authors": "[]", "abstract": "", "summary": "",
         "github_urls": "[]", "huggingface_urls": "[]", "project_page": "", "upvotes": 0, "keywords": "[]",
         "published_at": "", "source": "", "summary_source": "", "authors_source": "", "tags_source": "",
-        "last_day": "",
+        "last_day": "", "thumbnail": "", "organization": "", "github_repo": "", "github_stars": 0,
     }
     for key in _LONGEST_FIELDS:
         if _longest_key(new[key]) > _longest_key(row[key]):
@@ -131,6 +146,9 @@ def merge_row(old: dict | None, paper: Paper) -> dict:
         if merged != current:
             row[key] = _dumps(merged)
     row["upvotes"] = max(int(row["upvotes"] or 0), upvotes_of(paper))
+    stars = (stars_of(paper), paper.github_repo or "")
+    if stars > (int(row["github_stars"] or 0), row["github_repo"]):
+        row["github_stars"], row["github_repo"] = stars
     if paper.source and source_key(paper.source) > source_key(row["source"]):
         row["source"] = paper.source
     return row

@@ -318,6 +318,20 @@ def m008_tag_days_by_paper(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_tag_days_paper ON tag_days (arxiv_id)")
 
 
+@migrations()
+def m010_paper_extras(db: Database) -> None:
+    """What a Hugging Face entry adds for the richer embed: thumbnail, organisation, code stars.
+
+    Why columns of ``papers`` and not a table: each is one value per paper, merged by the same
+    order-free rule as the others (:mod:`bot.store.merge`) in the same row write. Older rows get the
+    empty defaults, which render exactly as before.
+    """
+    db.execute("ALTER TABLE papers ADD COLUMN thumbnail TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE papers ADD COLUMN organization TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE papers ADD COLUMN github_repo TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE papers ADD COLUMN github_stars INTEGER NOT NULL DEFAULT 0")
+
+
 @functools.cache
 def _expected_schema(stop_before: str | None) -> dict[str, set[str]]:
     """Tables and columns of a store migrated up to (not including) ``stop_before``, or fully."""

@@ -80,7 +80,9 @@ class PaperQueries:
                 github_urls=json.loads(r["github_urls"]), huggingface_urls=json.loads(r["huggingface_urls"]),
                 project_page=r["project_page"], upvotes=r["upvotes"], dates=days[r["arxiv_id"]],
                 source=r["source"], keywords=json.loads(r["keywords"]), published_at=r["published_at"],
-                tags_source=r["tags_source"],
+                tags_source=r["tags_source"], summary_source=r["summary_source"],
+                thumbnail=r["thumbnail"], organization=r["organization"], github_repo=r["github_repo"],
+                github_stars=r["github_stars"],
             ))
         return out
 

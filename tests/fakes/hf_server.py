@@ -184,14 +184,26 @@ def entry_day(entry: dict) -> str:
     return ""
 
 
+THUMBNAIL = "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{id}.png"
+
+
 def endless_entry(day: str, n: int) -> dict:
-    """The ``n``-th paper of an endless day: a minimal Daily Papers entry with a fresh arXiv id."""
+    """The ``n``-th paper of an endless day: a small Daily Papers entry with a fresh arXiv id.
+
+    Shaped like the real ones (``data/upstream``): every entry has its thumbnail; every third paper
+    also has code with GitHub stars and an organisation (on the paper and the entry, as Hugging Face
+    sends it), so the richer embed is exercised by every test that pages through such a day.
+    """
     pid = f"{day[2:4]}{day[5:7]}.{n:05d}"
-    return {
-        "paper": {"id": pid, "title": f"Endless paper {n}", "submittedOnDailyAt": f"{day}T00:00:00.000Z"},
-        "title": f"Endless paper {n}",
-        "publishedAt": f"{day}T00:00:00.000Z",
-    }
+    paper: dict[str, Any] = {"id": pid, "title": f"Endless paper {n}", "submittedOnDailyAt": f"{day}T00:00:00.000Z"}
+    entry: dict[str, Any] = {"paper": paper, "title": f"Endless paper {n}", "publishedAt": f"{day}T00:00:00.000Z",
+                             "thumbnail": THUMBNAIL.format(id=pid)}
+    if n % 3 == 0:
+        org = {"_id": f"{n:024x}", "name": f"lab-{n}", "fullname": f"Lab {n}",
+               "avatar": f"https://cdn-avatars.huggingface.co/v1/production/uploads/{n:024x}/logo.png"}
+        paper.update(githubRepo=f"https://github.com/lab-{n}/paper-{n}", githubStars=n, organization=org)
+        entry["organization"] = org
+    return entry
 
 
 def _json(data: Any, status: int = 200) -> web.Response:

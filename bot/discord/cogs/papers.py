@@ -165,7 +165,7 @@ class Papers(commands.Cog):
                 f"Paper {aid} is not in my store (only papers featured on Hugging Face Daily Papers are).",
                 ephemeral=True, allowed_mentions=NONE)
             return
-        await interaction.response.send_message(embed=discord.Embed.from_dict(paper_embed(found)),
+        await interaction.response.send_message(embed=discord.Embed.from_dict(paper_embed(found, show_sources=True)),
                                                 allowed_mentions=NONE)
 
     @app_commands.command(name="tags", description="Tags with paper counts, all time and the last 7 days")
