@@ -321,7 +321,12 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     for path in report.written:
         print(f"wrote {path}")
     if not report.days:
-        where = f"on {since}" if since and since == until else "in that range" if since or until else "in the store"
+        if since and since == until:
+            where = f"on {since}"
+        elif since or until:
+            where = f"from {since or 'the first day'} to {until or 'the newest day'}"
+        else:
+            where = "yet"
         print(f"No featured papers stored {where}; nothing was written.")
         return EXIT_OK
     print(report.summary(out))

@@ -296,6 +296,9 @@ def load_settings(path: str | Path | None = None, *, db: str | None = None) -> S
     if settings.hf.retries < 0 or settings.arxiv.retries < 0:
         raise ConfigError("Config key 'retries' cannot be negative.")
     settings.export.categories = check_tags(settings.export.categories, "export.categories")
+    if settings.export.dir.strip() and Path(settings.export.dir).expanduser().is_file():
+        raise ConfigError(f"Config key 'export.dir' names a file, {shown(settings.export.dir)}; give a folder "
+                          "(it is created when missing), or leave it empty to write nothing.")
     return settings
 
 

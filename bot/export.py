@@ -50,7 +50,7 @@ HEADER = "| Title | Authors | Summary | Classification | GitHub URLs | HuggingFa
 SEPARATOR = "|-------|---------|---------|----------------|-------------|-----------------|"
 README_TITLE = "# Daily AI papers"
 README_INTRO = ("Each day's papers, newest first. Every day is also in `archive/YYYY/MM/DD.md`, and with every "
-                "paper (not only the categories shown here) in `daily_results/YYYY/MM/DD.json`.")
+                "paper of the day in `daily_results/YYYY/MM/DD.json`.")
 
 # What the digest parser un-escapes (bot.sources.digest._MD_ESCAPE_RE): a backslash right before one of
 # these characters is dropped when the table is read back.
@@ -243,7 +243,7 @@ def export_days(store: object, out_dir: str | Path, days: Iterable[str], *,
     The papers of a day are the ones featured that day (arXiv's full listing is left out, as in digests),
     most upvoted first. Raises :class:`ExportError` when the folder cannot be written.
     """
-    out = Path(out_dir)
+    out = Path(out_dir).expanduser()
     chosen = _formats(formats)
     cats = list(categories)
     report = ExportReport()

@@ -321,3 +321,31 @@ def test_a_flattened_copy_never_beats_the_summary_that_kept_its_line_breaks(tmp_
                                     else ("digest-md", "digest-json"), strict=True):
                 store.upsert_papers([Paper("2502.00001", "T", summary=text, dates=["2025-02-03"], source=source)])
             assert store.get("2502.00001").summary == kept
+
+
+# ---- [export] settings ------------------------------------------------------------------------------------
+
+
+def test_export_settings_are_checked_when_loaded(tmp_path):
+    from bot.config import load_settings
+    from bot.errors import ConfigError
+
+    path = tmp_path / "p.toml"
+    path.write_text('[export]\ndir = "site"\ncategories = ["multimodal", "Multimodal", " text  generation "]\n')
+    loaded = load_settings(path)
+    assert (loaded.export.dir, loaded.export.categories) == ("site", ["Multimodal", "Text Generation"])
+    assert load_settings(None).export.dir == "" and load_settings(None).export.categories == []
+    path.write_text('[export]\ncategories = ["Quantum Knitting"]\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert str(err.value) == ("Config key 'export.categories' names 'Quantum Knitting', which is not a Hugging Face "
+                              "task tag; 'paperboy tags' lists them.")
+    (tmp_path / "taken").write_text("")
+    path.write_text(f'[export]\ndir = "{tmp_path / "taken"}"\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert str(err.value).startswith("Config key 'export.dir' names a file, ")
+    path.write_text('[export]\nfolder = "site"\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert str(err.value) == "Unknown config key 'export.folder'; see config.example.toml for the keys there are."

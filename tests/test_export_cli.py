@@ -81,8 +81,7 @@ def test_the_config_gives_the_folder_and_the_categories(seed_file, db_path, tmp_
     (["export", "--out", "x"], '[export]\ncategories = "Multimodal"\n',
      "paperboy: Config key 'export.categories' should be a list of text values, not text."),
 ])
-def test_mistakes_are_one_sentence_and_a_non_zero_exit(seed_file, db_path, tmp_path, args, config, message):
-    paperboy("import", str(seed_file), db=db_path)
+def test_mistakes_are_one_sentence_and_a_non_zero_exit(db_path, tmp_path, args, config, message):
     path = tmp_path / "c.toml"
     path.write_text(config)
     code, stdout, err = paperboy("--config", str(path), *args, db=db_path)
@@ -100,7 +99,12 @@ def test_an_output_that_is_a_file_and_a_day_without_papers(seed_file, db_path, t
     code, stdout, err = paperboy("export", "--date", "2025-01-25", "--out", str(tmp_path / "site"), db=db_path)
     assert code == 0 and err == ""
     assert stdout.splitlines() == ["No featured papers stored on 2025-01-25; nothing was written."]
-    assert not (tmp_path / "site").exists()
+    code, stdout, _ = paperboy("export", "--since", "2025-02-01", "--out", str(tmp_path / "site"), db=db_path)
+    assert code == 0 and stdout.splitlines() == [
+        "No featured papers stored from 2025-02-01 to the newest day; nothing was written."]
+    code, stdout, _ = paperboy("export", "--out", str(tmp_path / "site"), db=tmp_path / "new.db")
+    assert code == 0 and stdout.splitlines() == ["No featured papers stored yet; nothing was written."]
+    assert not (tmp_path / "site").exists() and not (tmp_path / "new.db").exists()
 
 
 @pytest.mark.timeout(60)
