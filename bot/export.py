@@ -38,10 +38,15 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.errors import PaperboyError
 from bot.models import Paper, arxiv_url, plausible_day
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +61,7 @@ README_INTRO = ("Each day's papers, newest first. Every day is also in `archive/
 # these characters is dropped when the table is read back.
 _ESCAPABLE = "_$*|#~`"
 _ESCAPE_RE = re.compile(r"(\\?)([" + re.escape(_ESCAPABLE) + r"])")
+_LINE_END_RE = re.compile(r"\r\n|[\r\n]")  # what ends a row; U+2028 and friends stay (real summaries hold them)
 _DAY_FILE_RE = re.compile(r"(\d{4})/(\d{2})/(\d{2})\.md")
 
 
@@ -87,7 +93,7 @@ def escape_cell(text: str) -> str:
     The parser drops a backslash before ``_$*|#~``` (digest writers escape those), so a backslash the
     text really has before such a character is doubled; a bare ``|`` gets one so it cannot end the cell.
     """
-    text = " ".join(text.split("\n"))
+    text = _LINE_END_RE.sub(" ", text)
 
     def one(m: re.Match[str]) -> str:
         if m.group(1):
@@ -105,7 +111,7 @@ def summary_text(paper: Paper) -> str:
 
 def _summary_cell(paper: Paper) -> str:
     """Bullets stored one per line become ``- a. - b.``: the seed joined its lines with one space."""
-    return escape_cell(summary_text(paper).replace("\n", " "))
+    return escape_cell(summary_text(paper))
 
 
 def _links_cell(urls: Sequence[str]) -> str:
@@ -234,7 +240,7 @@ def _formats(formats: str | Iterable[str]) -> set[str]:
     return chosen
 
 
-def export_days(store: object, out_dir: str | Path, days: Iterable[str], *,
+def export_days(store: Store, out_dir: str | Path, days: Iterable[str], *,
                 formats: str | Iterable[str] = "both", categories: Iterable[str] = ()) -> ExportReport:
     """Write the files of ``days`` from what ``store`` (a :class:`bot.store.Store`) holds now.
 
@@ -251,7 +257,7 @@ def export_days(store: object, out_dir: str | Path, days: Iterable[str], *,
         if out.exists() and not out.is_dir():
             raise ExportError(f"The export folder {out} is a file, not a folder.")
         for day in dict.fromkeys(days):
-            papers = store.papers_on(day)  # type: ignore[attr-defined]
+            papers = store.papers_on(day)
             if not papers:
                 report.empty_days.append(day)
                 continue
@@ -286,13 +292,13 @@ def _why(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
 
 
-def export_configured(store: object, settings: object, days: Iterable[str]) -> ExportReport | None:
+def export_configured(store: Store, settings: Settings, days: Iterable[str]) -> ExportReport | None:
     """The bot's hook: export ``days`` into ``[export] dir`` when it is set (None when it is not).
 
     Called after each fetch (and after an enrichment of those days). A folder that cannot be written is
     logged and skipped: publishing the archive must never stop the fetch or the day's posts.
     """
-    config = settings.export  # type: ignore[attr-defined]
+    config = settings.export
     if not config.dir:
         return None
     try:
