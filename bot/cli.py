@@ -19,6 +19,7 @@ from bot import console
 from bot.clock import today_in
 from bot.config import Settings, load_settings, redact
 from bot.errors import NetworkUnavailable, PaperboyError
+from bot.export import FORMATS, export_configured, export_days
 from bot.models import arxiv_id_from, parse_day
 from bot.pipeline import SOURCES, Fetcher, import_paths
 from bot.render import render_digest, strip_controls
@@ -107,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("tags", help="tags with paper counts (all time and last 7 days)")
     t.add_argument("--json", action="store_true")
+
+    e = sub.add_parser("export", help="the seed's own files: archive/ Markdown, daily_results/ JSON, README.md")
+    e.add_argument("--date", type=_day_arg, help="one day (default: every day in the store)")
+    e.add_argument("--since", type=_day_arg)
+    e.add_argument("--until", type=_day_arg)
+    e.add_argument("--format", choices=FORMATS, default="both", help="default both")
+    e.add_argument("--out", help="folder to write into (default: [export] dir in the config)")
 
     sub.add_parser("config", help="the settings in force (the token is never shown)")
     return p
@@ -269,6 +277,8 @@ async def _run_once(settings: Settings) -> int:
             except NetworkUnavailable as exc:
                 raise PaperboyError(f"No network: {str(exc).rstrip('.')}; nothing was fetched.") from None
         papers = store.papers_on(day)
+        if exported := export_configured(store, settings, [day]):
+            print(exported.summary(settings.export.dir))
         shown_day = day
         if not papers:
             latest = store.days_with_papers(until=day)
@@ -295,6 +305,34 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_run_once(settings))
 
 
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the seed's files for the days asked (all stored days by default); see :mod:`bot.export`."""
+    out = args.out if args.out is not None else settings.export.dir
+    if not out or not out.strip():
+        raise PaperboyError("Say where to write the files: give --out DIR or set [export] dir in the config.")
+    if args.date and (args.since or args.until):
+        raise PaperboyError("Give either --date or --since/--until, not both.")
+    since, until = (args.date, args.date) if args.date else (args.since, args.until)
+    if since and until and until < since:
+        raise PaperboyError(f"--until {until} is before --since {since}.")
+    with _open_store(settings, readonly=True) as store:
+        days = store.days_with_papers(since, until)
+        report = export_days(store, out, days, formats=args.format, categories=settings.export.categories)
+    for path in report.written:
+        print(f"wrote {path}")
+    if not report.days:
+        if since and since == until:
+            where = f"on {since}"
+        elif since or until:
+            where = f"from {since or 'the first day'} to {until or 'the newest day'}"
+        else:
+            where = "yet"
+        print(f"No featured papers stored {where}; nothing was written.")
+        return EXIT_OK
+    print(report.summary(out))
+    return EXIT_OK
+
+
 def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     """The settings in force; the token only as set/not set, and redacted even if pasted into another key."""
     sys.stdout.write(redact(json.dumps(settings.redacted(), ensure_ascii=False, indent=2)) + "\n")
@@ -303,7 +341,7 @@ def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
 
 COMMANDS = {
     "import": cmd_import, "papers": cmd_papers, "paper": cmd_paper, "digest": cmd_digest, "tags": cmd_tags,
-    "run": cmd_run, "config": cmd_config,
+    "run": cmd_run, "config": cmd_config, "export": cmd_export,
     "fetch": lambda a, s: asyncio.run(_fetch(s, a.date or today_in(s.timezone).isoformat(), a.source)),
     "backfill": lambda a, s: asyncio.run(_backfill(s, a)),
 }

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import format_hhmm, parse_hhmm
 from bot.errors import ConfigError
+from bot.taxonomy import UnknownTagError, require_tag
 
 DEFAULT_CONFIG_PATHS = (Path("paperboy.toml"), Path("config.toml"))
 
@@ -58,6 +59,15 @@ class DiscordSettings:
 
 
 @dataclass(slots=True)
+class ExportSettings:
+    """``[export]``: where the bot publishes the seed's own files after each fetch (empty = it does not),
+    and the tags the Markdown tables are limited to (empty = every paper; the JSON always has every one)."""
+
+    dir: str = ""
+    categories: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Settings:
     database: str = "paperboy.db"
     timezone: str = "UTC"
@@ -66,6 +76,7 @@ class Settings:
     arxiv: ArxivSettings = field(default_factory=ArxivSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
+    export: ExportSettings = field(default_factory=ExportSettings)
     source_file: str = ""
 
     @property
@@ -257,7 +268,7 @@ def load_settings(path: str | Path | None = None, *, db: str | None = None) -> S
                         raise ConfigError(f"Unknown config section {_key(f'sources.{sub}')}.")
                     attr, _ = _SECTIONS[sub]
                     _fill(getattr(settings, attr), subtable, f"sources.{sub}.")
-            elif name in ("schedule", "discord"):
+            elif name in ("schedule", "discord", "export"):
                 _fill(getattr(settings, name), table, f"{name}.")
             else:
                 raise ConfigError(f"Unknown config section {_key(name)}; see config.example.toml.")
@@ -284,4 +295,23 @@ def load_settings(path: str | Path | None = None, *, db: str | None = None) -> S
         raise ConfigError("Config key 'discord.dm_daily_cap' must be between 1 and 10 (one DM holds 10 papers).")
     if settings.hf.retries < 0 or settings.arxiv.retries < 0:
         raise ConfigError("Config key 'retries' cannot be negative.")
+    settings.export.categories = check_tags(settings.export.categories, "export.categories")
+    if settings.export.dir.strip() and Path(settings.export.dir).expanduser().is_file():
+        raise ConfigError(f"Config key 'export.dir' names a file, {shown(settings.export.dir)}; give a folder "
+                          "(it is created when missing), or leave it empty to write nothing.")
     return settings
+
+
+def check_tags(names: list[str], key: str) -> list[str]:
+    """Tag names in the taxonomy's spelling (any case), or a ConfigError naming the closest real tags."""
+    out: list[str] = []
+    for name in names:
+        try:
+            tag = require_tag(name)
+        except UnknownTagError as exc:
+            hint = f" (did you mean {' or '.join(repr(s) for s in exc.suggestions)}?)" if exc.suggestions else ""
+            raise ConfigError(f"Config key '{key}' names {shown(name)}, which is not a Hugging Face task tag"
+                              f"{hint}; 'paperboy tags' lists them.") from None
+        if tag not in out:
+            out.append(tag)
+    return out

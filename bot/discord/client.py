@@ -43,6 +43,7 @@ from bot.discord import cogs
 from bot.discord.sender import DiscordSender
 from bot.discord.tree import PaperboyTree
 from bot.errors import PaperboyError
+from bot.export import export_configured
 from bot.pipeline import Fetcher, FetchResult
 from bot.scheduler import DigestScheduler
 from bot.search import TagCounts
@@ -114,6 +115,7 @@ class PaperboyBot(commands.AutoShardedBot):
     async def _fetch_day(self, day: str) -> FetchResult:
         result = await self.fetcher.fetch_day(self.store, day, "hf")
         self.tag_counts.counts()
+        export_configured(self.store, self.settings, [day])  # [export] dir: the day's archive files
         return result
 
     async def setup_hook(self) -> None:

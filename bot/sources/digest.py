@@ -177,10 +177,16 @@ def normalize_summary(text: str) -> str:
     flattened the same way. Both are turned back into one bullet per line so every source agrees.
     """
     out: list[str] = []
+    marker = ""  # a bullet mark alone on its line ("-\nText", 72 entries of the sample JSON): its text follows
     for raw in text.split("\n"):
         line = _collapse(raw)
         if not line:
             continue
+        if line in ("-", "•"):
+            marker = line
+            continue
+        if marker:
+            line, marker = f"{marker} {line}", ""
         if _BULLET_START_RE.match(line) or len(_FLAT_DASH_RE.findall(line)) >= 2:
             out.extend(_FLAT_DASH_RE.sub("\\1\n- ", line).split("\n"))
         elif line.startswith("•"):

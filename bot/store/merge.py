@@ -11,7 +11,7 @@ The rule, field by field (``rank`` tables below; a source missing from a table r
 
 - title, abstract, project page, published-at: the longest value, ties broken by the value itself.
   Older digests cut titles, so the longer of two variants is the less cut one.
-- summary: (SUMMARY_RANK, bullet lines, length, text, source) — the digest's curated bullets first.
+- summary: (SUMMARY_RANK, bullet lines, lines, length, text, source) — the digest's curated bullets first.
 - authors: (AUTHORS_RANK, names, characters, names, source) — the API's full names first.
 - tags: (TAGS_RANK, number of tags, the tag list) — digest tags beat automatic ones; of two digest
   tag sets (a paper featured twice, or a day's Markdown and JSON) the fuller one wins. Automatic tags
@@ -85,8 +85,11 @@ def _longest_key(text: str) -> tuple:
 def summary_key(text: str, source: str) -> tuple:
     if not text:
         return (-1,)
-    bullets = sum(1 for line in text.splitlines() if line.lstrip().startswith(("- ", "• ", "* ")))
-    return (SUMMARY_RANK.get(source, 0), bullets, len(text), text, source)
+    lines = text.splitlines()
+    bullets = sum(1 for line in lines if line.lstrip().startswith(("- ", "• ", "* ")))
+    # Lines before length: a Markdown table flattens a summary onto one line ("a.\nb." → "a. b.", same
+    # length), and that copy must not win over the JSON twin that kept the breaks on the text's " " > "\n".
+    return (SUMMARY_RANK.get(source, 0), bullets, len(lines), len(text), text, source)
 
 
 def authors_key(authors: list[str], source: str) -> tuple:
