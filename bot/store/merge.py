@@ -58,17 +58,17 @@ def valid_day(day: object) -> bool:
 
 def upvotes_of(paper: Paper) -> int:
     """The paper's upvotes as an integer SQLite can hold (a bad or absurd value counts as 0 or the cap)."""
-    try:
-        n = int(paper.upvotes or 0)
-    except (OverflowError, ValueError, TypeError):
-        return 0
-    return min(max(n, 0), _MAX_INT)
+    return _count(paper.upvotes)
 
 
 def stars_of(paper: Paper) -> int:
     """The paper's GitHub stars as an integer SQLite can hold (like :func:`upvotes_of`)."""
+    return _count(paper.github_stars)
+
+
+def _count(value: object) -> int:
     try:
-        n = int(paper.github_stars or 0)
+        n = int(value or 0)  # type: ignore[call-overload]
     except (OverflowError, ValueError, TypeError):
         return 0
     return min(max(n, 0), _MAX_INT)
