@@ -17,7 +17,7 @@ from datetime import date
 
 from bot import console
 from bot.clock import today_in
-from bot.config import Settings, load_settings, redact
+from bot.config import RedactToken, Settings, load_settings, redact
 from bot.errors import NetworkUnavailable, PaperboyError
 from bot.llm.enrich import enrich_fetched_day
 from bot.models import arxiv_id_from, parse_day
@@ -383,6 +383,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Without -v only errors are logged: retries and skipped rows are summed up in the command's own report.
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactToken())  # -v logs what libraries and servers say: no token or key in it
     settings: Settings | None = None
     try:
         settings = load_settings(args.config, db=args.database)

@@ -114,7 +114,7 @@ class PaperboyBot(commands.AutoShardedBot):
     async def _fetch_day(self, day: str) -> FetchResult:
         result = await self.fetcher.fetch_day(self.store, day, "hf")
         self.tag_counts.counts()
-        self.dispatch("papers_fetched", day)  # the Enrichment cog starts the day's LLM enrichment (never awaited)
+        self.dispatch("papers_fetched", day)  # the Schedule cog starts the day's LLM enrichment (never awaited)
         return result
 
     async def setup_hook(self) -> None:
