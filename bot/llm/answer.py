@@ -75,7 +75,8 @@ def _link(m: re.Match[str]) -> str:
 
 def clean_bullet(text: str) -> str:
     """One bullet as one line: controls gone, marker dropped, unsafe links reduced, length bounded."""
-    line = " ".join(strip_controls(clean_text(text)).split())
+    # A runaway bullet is cut long before the patterns run, so their work stays small whatever comes back.
+    line = " ".join(strip_controls(clean_text(text[:MAX_BULLET_CHARS * 10])).split())
     line = _MARKER.sub("", line, count=1)
     line = _MD_LINK.sub(_link, line)
     line = _BARE_SCHEME.sub("", line)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.llm.answer import MAX_BULLET_CHARS, BadAnswer, check_answer, clean_bullet
 from bot.models import Paper
 from bot.render import ZWSP, render_digest, validate_message
+from bot.taxonomy import canonical_tag
 from tests.fakes.llm_server import HOSTILE_BULLETS
 
 
@@ -77,3 +80,23 @@ def test_hostile_bullets_render_without_pings_markup_or_unsafe_links() -> None:
         "• A fine project page (https://example.org/p) too",
     ]
     assert all(m["allowed_mentions"]["parse"] == [] for m in messages)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(
+    st.text(max_size=300),
+    st.builds(answer, st.lists(st.text(max_size=500), max_size=8),
+              st.lists(st.one_of(st.sampled_from(["Multimodal", "robotics", "Not A Tag"]), st.text(max_size=20)),
+                       max_size=5)),
+))
+def test_any_content_gives_a_checked_answer_or_bad_answer_and_always_renders_safely(content: str) -> None:
+    try:
+        a = check_answer(content)
+    except BadAnswer:
+        return
+    assert 2 <= len(a.bullets) <= 6
+    assert all(b and len(b) <= MAX_BULLET_CHARS and "\n" not in b and b == b.strip() for b in a.bullets)
+    assert all(canonical_tag(t) == t for t in a.tags) and len(set(a.tags)) == len(a.tags)
+    assert a.summary.count("\n") == len(a.bullets) - 1
+    paper = Paper(arxiv_id="2501.00001", title="T", summary=a.summary, dates=["2025-01-24"], tags=a.tags)
+    assert all(validate_message(m) == [] for m in render_digest("2025-01-24", [paper], layout="channel"))

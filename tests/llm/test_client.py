@@ -7,6 +7,7 @@ import pytest
 
 from bot.llm.client import LLMClient, LLMError, LLMUnavailable, SchemaRefused, llm_limiter
 from bot.llm.prompt import PaperText, json_schema_format, request_body
+from bot.taxonomy import ALL_TAGS
 from tests.fakes.llm_server import COMPLETION_TOKENS, PROMPT_TOKENS, FakeLLM, Fault
 
 PAPER = PaperText("2501.00001", "A title", "An abstract.")
@@ -39,6 +40,12 @@ async def test_one_post_with_the_key_in_the_header_and_the_strict_schema_in_the_
     assert req["method"] == "POST" and req["path"] == "/v1/chat/completions"
     assert req["headers"]["Authorization"] == "Bearer sk-test-secret-key-123"
     assert req["body"] == body and req["body"]["response_format"] == json_schema_format()
+    fmt = req["body"]["response_format"]
+    assert fmt["type"] == "json_schema"
+    assert (fmt["json_schema"]["name"], fmt["json_schema"]["strict"]) == ("paper_digest", True)
+    assert fmt["json_schema"]["schema"]["additionalProperties"] is False
+    assert fmt["json_schema"]["schema"]["properties"]["tags"]["items"]["enum"] == list(ALL_TAGS)
+    assert req["body"]["model"] == "fake-model"
     assert waits.seconds == []
 
 
