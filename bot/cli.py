@@ -273,7 +273,7 @@ To post this to Discord every day:
 
 def _enrich_range(args: argparse.Namespace, settings: Settings, store: Store) -> tuple[str, str] | None:
     """The days ``enrich`` works on: --date, --since/--until (until defaults to today), or the newest
-    stored day; None when the store has no days yet."""
+    day with featured papers; None when the store has none yet."""
     if args.date and (args.since or args.until):
         raise PaperboyError("Give either --date or --since/--until, not both.")
     if args.until and not args.since:
@@ -285,8 +285,8 @@ def _enrich_range(args: argparse.Namespace, settings: Settings, store: Store) ->
         if until < args.since:
             raise PaperboyError(f"--until {until} is before --since {args.since}.")
         return args.since, until
-    days = store.days_with_papers()
-    return (days[-1], days[-1]) if days else None
+    newest = store.enrichments.newest_day()
+    return (newest, newest) if newest else None
 
 
 async def _enrich(settings: Settings, args: argparse.Namespace) -> int:

@@ -59,6 +59,11 @@ class EnrichmentRows:
                 ask.append(aid)
         return Candidates(ask, digest, cached)
 
+    def newest_day(self) -> str | None:
+        """The newest day with featured papers (arXiv listings aside: they are never enriched), or None."""
+        row = self.store.db.execute("SELECT max(day) FROM appearances WHERE source != 'arxiv'").fetchone()
+        return row[0] if row and row[0] else None
+
     def record(self, arxiv_id: str, model: str, prompt_version: str, *, ok: bool, prompt_tokens: int = 0,
                completion_tokens: int = 0, error: str = "") -> None:
         """Write the outcome of one request (a retry overwrites the row and counts the attempt)."""

@@ -194,3 +194,9 @@ async def _until(check) -> None:
     """Wait for a condition (the caller bounds it with wait_for): no sleep-then-assert."""
     while not check():
         await asyncio.sleep(0.01)
+
+
+def test_the_newest_day_ignores_arxiv_listings(store: Store) -> None:
+    assert store.enrichments.newest_day() == DAY
+    store.upsert_papers([Paper(arxiv_id="2501.00042", title="Listed only", dates=["2025-01-25"], source="arxiv")])
+    assert store.enrichments.newest_day() == DAY
