@@ -17,9 +17,10 @@ from datetime import date
 
 from bot import console
 from bot.clock import today_in
-from bot.config import Settings, load_settings, redact
+from bot.config import RedactToken, Settings, load_settings, redact
 from bot.errors import NetworkUnavailable, PaperboyError
 from bot.export import FORMATS, export_configured, export_days
+from bot.llm.enrich import enrich_fetched_day
 from bot.models import arxiv_id_from, parse_day
 from bot.pipeline import SOURCES, Fetcher, import_paths
 from bot.render import render_digest, strip_controls
@@ -115,6 +116,17 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--until", type=_day_arg)
     e.add_argument("--format", choices=FORMATS, default="both", help="default both")
     e.add_argument("--out", help="folder to write into (default: [export] dir in the config)")
+    e = sub.add_parser("enrich", help="LLM bullet summaries and tags for stored papers ([llm] settings)",
+                       description="Ask the OpenAI-compatible endpoint in [llm] for 4-5 bullet points and "
+                                   "taxonomy tags for the featured papers of a day or range whose summary did "
+                                   "not come from an imported digest. Without --date or --since: the newest "
+                                   "day with papers in the store. Papers already enriched by the same model "
+                                   "are skipped (--force asks again), so an interrupted run resumes.")
+    e.add_argument("--date", type=_day_arg, help="YYYY-MM-DD, today or yesterday (default: the newest stored day)")
+    e.add_argument("--since", type=_day_arg)
+    e.add_argument("--until", type=_day_arg, help="with --since (default: today)")
+    e.add_argument("--force", action="store_true", help="ask again about papers already enriched")
+    e.add_argument("--json", action="store_true", help="print done, failed, skipped and tokens as JSON")
 
     sub.add_parser("config", help="the settings in force (the token is never shown)")
     return p
@@ -266,6 +278,59 @@ To post this to Discord every day:
   3. Start it:  DISCORD_TOKEN=... paperboy run   then in your server: /digest setup"""
 
 
+def _enrich_range(args: argparse.Namespace, settings: Settings, store: Store) -> tuple[str, str] | None:
+    """The days ``enrich`` works on: --date, --since/--until (until defaults to today), or the newest
+    day with featured papers; None when the store has none yet."""
+    if args.date and (args.since or args.until):
+        raise PaperboyError("Give either --date or --since/--until, not both.")
+    if args.until and not args.since:
+        raise PaperboyError("--until needs --since.")
+    if args.date:
+        return args.date, args.date
+    if args.since:
+        until = args.until or today_in(settings.timezone).isoformat()
+        if until < args.since:
+            raise PaperboyError(f"--until {until} is before --since {args.since}.")
+        return args.since, until
+    newest = store.enrichments.newest_day()
+    return (newest, newest) if newest else None
+
+
+async def _enrich(settings: Settings, args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from bot.llm.enrich import Enricher, require_configured
+
+    require_configured(settings)
+    with _open_store(settings) as store:
+        span = _enrich_range(args, settings, store)
+        if span is None:
+            raise PaperboyError("The store has no papers yet: run 'paperboy fetch' or 'paperboy import PATH' first.")
+        since, until = span
+        with tqdm(total=0, unit="paper", file=sys.stderr, disable=None, desc="enrich") as bar:
+            def plan(n: int) -> None:
+                bar.reset(total=n)
+
+            def progress(aid: str, ok: bool) -> None:
+                bar.set_postfix_str(aid, refresh=False)
+                bar.update(1)
+
+            async with Enricher(settings) as enricher:
+                report = await enricher.enrich(store, since, until, force=args.force, progress=progress,
+                                               on_plan=plan)
+    if args.json:
+        _print_json({"since": since, "until": until, **report.to_dict()})
+    else:
+        span_text = since if since == until else f"{since} to {until}"
+        print(f"{span_text}: {report.sentence()}")
+    for failure in report.failures[:5]:
+        _say(f"failed: {failure}.")
+    if report.failed:
+        _say(f"{report.failed} paper(s) kept their summaries as they were; run enrich again to retry them.")
+        return EXIT_ERROR
+    return EXIT_OK
+
+
 async def _run_once(settings: Settings) -> int:
     """The daily job without Discord: fetch today, store it, print the digest readably."""
     day = today_in(settings.timezone).isoformat()
@@ -276,6 +341,8 @@ async def _run_once(settings: Settings) -> int:
                 result = await fetcher.fetch_day(store, day, "hf")
             except NetworkUnavailable as exc:
                 raise PaperboyError(f"No network: {str(exc).rstrip('.')}; nothing was fetched.") from None
+        if note := await enrich_fetched_day(settings, store, day):  # LLM bullets first, when [llm] is set
+            print(note, file=sys.stderr)
         papers = store.papers_on(day)
         if exported := export_configured(store, settings, [day]):
             print(exported.summary(settings.export.dir))
@@ -344,6 +411,7 @@ COMMANDS = {
     "run": cmd_run, "config": cmd_config, "export": cmd_export,
     "fetch": lambda a, s: asyncio.run(_fetch(s, a.date or today_in(s.timezone).isoformat(), a.source)),
     "backfill": lambda a, s: asyncio.run(_backfill(s, a)),
+    "enrich": lambda a, s: asyncio.run(_enrich(s, a)),
 }
 
 
@@ -352,6 +420,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Without -v only errors are logged: retries and skipped rows are summed up in the command's own report.
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactToken())  # -v logs what libraries and servers say: no token or key in it
     settings: Settings | None = None
     try:
         settings = load_settings(args.config, db=args.database)

@@ -68,6 +68,34 @@ class ExportSettings:
 
 
 @dataclass(slots=True)
+class LLMSettings:
+    """The optional OpenAI-compatible endpoint for bullet summaries and tags (``base_url`` empty = off).
+
+    The key is not a field: it is read from ``PAPERBOY_LLM_API_KEY`` at use (:func:`llm_key_from_env`),
+    so no dump of the settings can hold it.
+    """
+
+    base_url: str = ""
+    model: str = ""
+    max_concurrency: int = 4
+    requests_per_minute: int = 60
+    timeout_seconds: float = 120.0
+    language: str = "English"
+    input: str = "abstract"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.base_url.strip())
+
+    @property
+    def api_key(self) -> str | None:
+        return llm_key_from_env()
+
+
+LLM_INPUTS = ("abstract", "fulltext")
+
+
+@dataclass(slots=True)
 class Settings:
     database: str = "paperboy.db"
     timezone: str = "UTC"
@@ -77,6 +105,7 @@ class Settings:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     export: ExportSettings = field(default_factory=ExportSettings)
+    llm: LLMSettings = field(default_factory=LLMSettings)
     source_file: str = ""
 
     @property
@@ -94,6 +123,7 @@ class Settings:
             d["discord"]["token"] = "set (hidden)" if self.discord_token else "not set"
         except ConfigError:
             d["discord"]["token"] = "set but unusable: it has spaces, line breaks or other characters (hidden)"
+        d["llm"]["api_key"] = "set (hidden)" if llm_key_from_env() else "not set"
         return d
 
 
@@ -113,16 +143,30 @@ def token_from_env() -> str | None:
     return token
 
 
-def redact(text: str) -> str:
-    """``text`` with the token (as set, as used after stripping, and each piece of it) replaced.
+LLM_KEY_ENV = "PAPERBOY_LLM_API_KEY"
 
-    The last line of defence, for output that could hold it by accident (a config dump, a log line).
+
+def llm_key_from_env() -> str | None:
+    """The LLM endpoint's API key from ``PAPERBOY_LLM_API_KEY`` (stripped), None when unset.
+
+    Never a config key: a file gets committed, copied into bug reports and printed by ``paperboy config``.
     """
-    raw = os.environ.get("DISCORD_TOKEN", "")
-    # The pieces too: a token refused for holding a line break is still a token the user meant to keep secret.
-    for secret in sorted({raw, raw.strip(), *raw.split()}, key=len, reverse=True):
-        if len(secret) >= 8:  # a one-letter "token" would blank out every such letter in the text
-            text = text.replace(secret, "[token]")
+    return os.environ.get(LLM_KEY_ENV, "").strip() or None
+
+
+def redact(text: str) -> str:
+    """``text`` with the secrets (the Discord token and the LLM key: as set, as used after stripping,
+    and each piece of them) replaced.
+
+    The last line of defence, for output that could hold one by accident (a config dump, a log line,
+    an error body a server echoed back).
+    """
+    for env, mark in (("DISCORD_TOKEN", "[token]"), (LLM_KEY_ENV, "[key]")):
+        raw = os.environ.get(env, "")
+        # The pieces too: a token refused for holding a line break is still a secret the user meant to keep.
+        for secret in sorted({raw, raw.strip(), *raw.split()}, key=len, reverse=True):
+            if len(secret) >= 8:  # a one-letter "token" would blank out every such letter in the text
+                text = text.replace(secret, mark)
     return text
 
 
@@ -160,7 +204,8 @@ def _safe_to_show(text: str) -> bool:
 
 
 _SECTIONS = {"huggingface": ("hf", HFSettings), "arxiv": ("arxiv", ArxivSettings),
-             "schedule": ("schedule", ScheduleSettings), "discord": ("discord", DiscordSettings)}
+             "schedule": ("schedule", ScheduleSettings), "discord": ("discord", DiscordSettings),
+             "llm": ("llm", LLMSettings)}
 
 
 def _coerce(key: str, value: object, default: object) -> object:
@@ -208,8 +253,13 @@ def _fill(obj: object, table: object, prefix: str) -> None:
 
 
 def _refuse_token_key(full: str) -> None:
-    """``token =`` anywhere (top level, any section, ``bot_token``, ``DISCORD_TOKEN``) gets the one refusal."""
-    if "token" in full.rsplit(".", 1)[-1].casefold():
+    """``token =`` anywhere (top level, any section, ``bot_token``, ``DISCORD_TOKEN``) gets the one refusal;
+    an API key (``api_key``, ``llm.key``) gets the pointer to ``PAPERBOY_LLM_API_KEY``."""
+    last = full.rsplit(".", 1)[-1].casefold()
+    if last in ("key", "apikey", "secret") or last.endswith(("api_key", "_key", "-key")):
+        raise ConfigError(f"Config key {_key(full)} is not allowed: put the LLM API key in the {LLM_KEY_ENV} "
+                          "environment variable, never in a file.")
+    if "token" in last:
         raise ConfigError(f"Config key {_key(full)} is not allowed: put the bot token in the DISCORD_TOKEN "
                           "environment variable, never in a file.")
 
@@ -268,7 +318,7 @@ def load_settings(path: str | Path | None = None, *, db: str | None = None) -> S
                         raise ConfigError(f"Unknown config section {_key(f'sources.{sub}')}.")
                     attr, _ = _SECTIONS[sub]
                     _fill(getattr(settings, attr), subtable, f"sources.{sub}.")
-            elif name in ("schedule", "discord", "export"):
+            elif name in ("schedule", "discord", "export", "llm"):
                 _fill(getattr(settings, name), table, f"{name}.")
             else:
                 raise ConfigError(f"Unknown config section {_key(name)}; see config.example.toml.")
@@ -299,6 +349,7 @@ def load_settings(path: str | Path | None = None, *, db: str | None = None) -> S
     if settings.export.dir.strip() and Path(settings.export.dir).expanduser().is_file():
         raise ConfigError(f"Config key 'export.dir' names a file, {shown(settings.export.dir)}; give a folder "
                           "(it is created when missing), or leave it empty to write nothing.")
+    _check_llm(settings.llm)
     return settings
 
 
@@ -315,3 +366,22 @@ def check_tags(names: list[str], key: str) -> list[str]:
         if tag not in out:
             out.append(tag)
     return out
+
+
+def _check_llm(llm: LLMSettings) -> None:
+    """The ``[llm]`` values that would only fail later, mid-run, refused at start in one sentence."""
+    if os.environ.get("PAPERBOY_LLM_BASE_URL"):
+        llm.base_url = os.environ["PAPERBOY_LLM_BASE_URL"]
+    llm.base_url = llm.base_url.strip().rstrip("/")
+    if llm.base_url and not re.match(r"https?://[^/\s]+", llm.base_url):
+        raise ConfigError("Config key 'llm.base_url' should be an http(s) URL like http://localhost:11434/v1.")
+    if llm.max_concurrency < 1:
+        raise ConfigError("Config key 'llm.max_concurrency' must be at least 1.")
+    if llm.requests_per_minute < 1:
+        raise ConfigError("Config key 'llm.requests_per_minute' must be at least 1.")
+    if not llm.timeout_seconds > 0:
+        raise ConfigError("Config key 'llm.timeout_seconds' must be more than 0.")
+    if llm.input not in LLM_INPUTS:
+        raise ConfigError(f"Config key 'llm.input' should be \"abstract\" or \"fulltext\", not {shown(llm.input)}.")
+    if not llm.language.strip():
+        raise ConfigError("Config key 'llm.language' cannot be empty.")

@@ -116,6 +116,7 @@ class PaperboyBot(commands.AutoShardedBot):
         result = await self.fetcher.fetch_day(self.store, day, "hf")
         self.tag_counts.counts()
         export_configured(self.store, self.settings, [day])  # [export] dir: the day's archive files
+        self.dispatch("papers_fetched", day)  # the Schedule cog starts the day's LLM enrichment (never awaited)
         return result
 
     async def setup_hook(self) -> None:

@@ -18,6 +18,7 @@ from bot.store.database import (
     schema_of,
     schema_problem,
 )
+from bot.store.enrichments import EnrichmentRows
 from bot.store.ledger import Ledger
 from bot.store.migrations import _expected_schema, migrations
 from bot.store.papers import PaperWrites
@@ -120,6 +121,11 @@ class Store(PaperWrites, PaperQueries):
     def subscriptions(self) -> SubscriptionRows:
         """Subscriptions, DM state, role mentions and server options; rules in :mod:`bot.subscriptions`."""
         return SubscriptionRows(self)
+
+    @cached_property
+    def enrichments(self) -> EnrichmentRows:
+        """The LLM answer cache (m009) and which papers an ``enrich`` run asks about; rules in :mod:`bot.llm`."""
+        return EnrichmentRows(self)
 
     @property
     def ledger(self) -> Ledger:

@@ -11,9 +11,13 @@ The rule, field by field (``rank`` tables below; a source missing from a table r
 
 - title, abstract, project page, published-at: the longest value, ties broken by the value itself.
   Older digests cut titles, so the longer of two variants is the less cut one.
-- summary: (SUMMARY_RANK, bullet lines, lines, length, text, source) — the digest's curated bullets first.
+- summary: (SUMMARY_RANK, bullet lines, lines, length, text, source) — an imported digest's bullets
+  first, then the bullets ``paperboy enrich`` asked an LLM for (source ``llm``), then Hugging Face's
+  ``ai_summary``, then arXiv. Two LLM answers (another model, ``--force``) compare like any two values:
+  more bullets, then more lines, then the longer text.
 - authors: (AUTHORS_RANK, names, characters, names, source) — the API's full names first.
-- tags: (TAGS_RANK, number of tags, the tag list) — digest tags beat automatic ones; of two digest
+- tags: (TAGS_RANK, number of tags, the tag list) — digest tags beat LLM tags (``llm``), which beat
+  automatic ones; of two digest
   tag sets (a paper featured twice, or a day's Markdown and JSON) the fuller one wins. Automatic tags
   are stored only while a paper has no tags at all: the first guess stays until digest tags come.
 - GitHub/HF links and keywords: the union of every list seen, sorted (one canonical order).
@@ -37,9 +41,9 @@ import json
 from bot import models
 from bot.models import Paper
 
-SUMMARY_RANK = {"digest-md": 3, "digest-json": 3, "hf-api": 2, "arxiv": 1}
+SUMMARY_RANK = {"digest-md": 4, "digest-json": 4, "llm": 3, "hf-api": 2, "arxiv": 1}
 AUTHORS_RANK = {"hf-api": 3, "arxiv": 2, "digest-json": 1, "digest-md": 1}
-TAGS_RANK = {"digest": 2, "auto": 1}
+TAGS_RANK = {"digest": 3, "llm": 2, "auto": 1}
 # Which source a paper (and each of its appearances) is credited to: the featured-paper listings before
 # arXiv's list of every submission (digests leave out appearances whose source is "arxiv").
 SOURCE_RANK = {"hf-api": 4, "digest-json": 3, "digest-md": 2, "arxiv": 1}

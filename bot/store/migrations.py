@@ -319,6 +319,34 @@ def m008_tag_days_by_paper(db: Database) -> None:
 
 
 @migrations()
+def m009_llm_enrichments(db: Database) -> None:
+    """One row per (paper, model, prompt version) asked of the LLM endpoint: its outcome and its cost.
+
+    Why a table of its own and not columns of ``papers``: a good answer is never asked again for the
+    same model and prompt (``paperboy enrich`` is resumable and an LLM costs money), a failed one is
+    retried next run, and a new model or prompt version asks again without losing what the old one
+    said. ``status`` is ``ok`` or ``failed``; tokens come from the answer's ``usage``.
+    """
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS llm_enrichments (
+            arxiv_id TEXT NOT NULL,
+            model TEXT NOT NULL,
+            prompt_version TEXT NOT NULL,
+            status TEXT NOT NULL,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            error TEXT NOT NULL DEFAULT '',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (arxiv_id, model, prompt_version)
+        )
+        """
+    )
+
+
+@migrations()
 def m010_paper_extras(db: Database) -> None:
     """What a Hugging Face entry adds for the richer embed: thumbnail, organisation, code stars.
 
