@@ -59,6 +59,7 @@ async def test_a_month_by_a_day_inside_it_with_a_tag(voted, fake_discord, db_pat
             " · top of 2025-01 (2025-01-01 to 2025-01-31) · tag Multimodal")
     code, out, _ = await asyncio.to_thread(paperboy, "top", "--month", "2025-01", "--tag", "Multimodal", "--limit", "3",
                                            "--json", db=db_path)
+    assert code == 0
     assert ids_in(data) == [p["arxiv_id"] for p in json.loads(out)] and len(ids_in(data)) == 3
     assert ids_in(data)[0] == "2501.13918"
 
