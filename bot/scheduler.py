@@ -48,11 +48,13 @@ class DigestScheduler:
     """Owns the APScheduler instance; every job calls into the core (fetch, deliver)."""
 
     def __init__(self, store: Store, settings: Settings, deliverer: Deliverer, fetch: FetchFn,
-                 *, clock: Clock = SYSTEM_CLOCK) -> None:
+                 *, clock: Clock = SYSTEM_CLOCK, refresh: FetchFn | None = None) -> None:
         self.store = store
         self.settings = settings
         self.deliverer = deliverer
         self.fetch = fetch
+        #: Before the daily fetch: raise the upvotes of the last 7 days (bot.upvotes), given the day fetched.
+        self.refresh = refresh
         self.channels = Channels(store)
         #: Every "now" of the scheduler (which day a post carries, whether a post time has passed, when
         #: to look again); APScheduler's own timer still fires the jobs by the host's time.
@@ -177,6 +179,7 @@ class DigestScheduler:
         day = today_in(s.timezone, self.clock).isoformat()
         if not recheck:
             self._rechecks_left = s.recheck_times
+            await self._refresh_upvotes(day)
         try:
             result = await self.fetch(day)
             count = len(result.papers)
@@ -199,6 +202,15 @@ class DigestScheduler:
             log.warning("no papers for %s after %d re-checks; channels get the empty-day note", day,
                         s.recheck_times)
         return count
+
+    async def _refresh_upvotes(self, day: str) -> None:
+        """Once a day, before the fetch (which stores the new day's counts itself): the recent days' upvotes."""
+        if self.refresh is None:
+            return
+        try:
+            await self.refresh(day)
+        except Exception as exc:  # the counts stay as they were until tomorrow's refresh
+            log.warning("refreshing the upvotes of the days before %s failed: %s", day, exc)
 
     async def resume_unfinished(self) -> list[Outcome]:
         """Finish every digest (and DM) the ledger shows planned but not all sent, whatever started it.

@@ -47,6 +47,7 @@ from bot.pipeline import Fetcher, FetchResult
 from bot.scheduler import DigestScheduler
 from bot.search import TagCounts
 from bot.store import Store
+from bot.upvotes import UpvoteRefresh, refresh_recent_upvotes
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,8 @@ class PaperboyBot(commands.AutoShardedBot):
         self.fetcher = Fetcher(settings)
         self.fetcher.clock = clock
         self.deliverer = Deliverer(self.store, DiscordSender(self), clock=clock)
-        self.digests = DigestScheduler(self.store, settings, self.deliverer, self._fetch_day, clock=clock)
+        self.digests = DigestScheduler(self.store, settings, self.deliverer, self._fetch_day, clock=clock,
+                                       refresh=self._refresh_upvotes)
         #: Tag counts for autocomplete, shared by the cogs and refilled right after each fetch, so no
         #: reader's keystroke pays for recounting (840 ms at a million papers).
         self.tag_counts = TagCounts(self.store)
@@ -115,6 +117,9 @@ class PaperboyBot(commands.AutoShardedBot):
         result = await self.fetcher.fetch_day(self.store, day, "hf")
         self.tag_counts.counts()
         return result
+
+    async def _refresh_upvotes(self, day: str) -> UpvoteRefresh:
+        return await refresh_recent_upvotes(self.store, self.fetcher.hf_client(), date.fromisoformat(day))
 
     async def setup_hook(self) -> None:
         await self.fetcher.__aenter__()
