@@ -14,6 +14,7 @@ Plain Python over the store and the delivery ledger, no Discord types:
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -25,7 +26,7 @@ from bot.channels import parse_post_time, parse_timezone
 from bot.clock import parse_hhmm
 from bot.delivery import Deliverer, Outcome, OutcomeKind
 from bot.periods import Period, last_full_week, parse_week
-from bot.render import pack_embed_groups, paper_embed, truncate
+from bot.render import NO_MENTIONS, pack_embed_groups, paper_embed, truncate
 from bot.store import Store, now_iso
 from bot.top import build_top, run_top
 
@@ -142,9 +143,8 @@ def plan_recap(store: Store, period: Period, count: int) -> list[dict]:
     result = run_top(store, build_top(period, (), count, max_results=MAX_COUNT))
     if not result.entries:
         text = f"📭 No papers were featured in {period.label} ({period.since} to {period.until})."
-        return [{"kind": "note", "paper_ids": [], "payload": {
-            "content": text, "embeds": [], "allowed_mentions": {"parse": [], "users": [], "roles": [],
-                                                                "replied_user": False}}}]
+        payload = {"content": text, "embeds": [], "allowed_mentions": copy.deepcopy(NO_MENTIONS)}
+        return [{"kind": "note", "paper_ids": [], "payload": payload}]
     embeds = [paper_embed(e.paper, day=e.day) for e in result.entries]
     header = recap_header(period, len(result.entries), result.total)
     return [{"kind": "recap", "paper_ids": [result.entries[i].paper.arxiv_id for i in group], "payload": message}

@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 
 from bot.periods import parse_week
+from bot.render import validate_message
 from bot.store import Store
 from bot.top import build_top, run_top
-from bot.weekly import WeeklyRecaps, target_of
+from bot.weekly import WeeklyRecaps, plan_recap, target_of
 from tests.discord.conftest import arxiv_ids, started
 from tests.discord.test_admin import EPHEMERAL, reply
 from tests.discord.test_delivery import caught_up, import_busy_day, utc
@@ -68,6 +69,10 @@ async def test_digest_weekly_schedules_posts_the_last_week_once_and_status_shows
         assert [e.score for e in top.entries[:2]] == [300, 200]
         assert ids[0] == "2503.07365"  # the first message holds the best paper, under the header
         assert len(ids) == 25 and set(ids) == {e.paper.arxiv_id for e in top.entries}
+        plan = plan_recap(bot.store, parse_week(WEEK), 25)
+        assert [validate_message(m["payload"]) for m in plan] == [[]] * len(plan) == [[]] * len(posted)
+        assert plan_recap(bot.store, parse_week("2025-W20"), 25)[0]["payload"]["content"] == (
+            "📭 No papers were featured in 2025-W20 (2025-05-12 to 2025-05-18).")
         again = await run_weekly_job(bot, str(cid))
         assert again.status == "already" and len(ours(fake, cid)) == len(posted)
         bot.clock.advance(timedelta(minutes=1))
