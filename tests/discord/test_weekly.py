@@ -166,3 +166,25 @@ async def test_a_recap_set_up_after_this_weeks_moment_waits_for_next_week(busy, 
         await caught_up(fake, bot)
         assert bot.digests.next_weekly(str(cid)) == utc("2025-03-24T09:00:00")
     assert ours(fake, cid) == []
+
+
+async def test_a_channel_the_bot_cannot_post_to_disables_its_recap_with_the_reason(busy, fake_discord):
+    fake, cid = fake_discord, fake_discord.channel_id
+    opt_in(busy, cid, fake.guild_id)
+    fake.forbid_channel(cid)
+    async with started(busy, fake, now=f"{MONDAY}T08:00:00") as bot:
+        await caught_up(fake, bot)
+        bot.clock.set(utc(f"{MONDAY}T09:00:00"))
+        outcome = await run_weekly_job(bot, str(cid))
+        assert outcome.status == "disabled"
+        recap = WeeklyRecaps(bot.store).get(cid)
+        assert not recap.enabled and recap.disabled_reason.startswith(
+            f"Disabled on {MONDAY}: the bot cannot post here any more (")
+        assert bot.digests.scheduler.get_job(f"weekly:{cid}") is None  # no retrying forever
+        sends = len(fake.calls("POST", f"/channels/{cid}/messages"))
+        assert (await bot.digests.post_weekly(str(cid), WEEK)).status == "skipped"
+        assert len(fake.calls("POST", f"/channels/{cid}/messages")) == sends
+        text, _ = await reply(fake, "digest status", {})
+        assert text.splitlines()[1] == f"  ⛔ {recap.disabled_reason}"
+        await reply(fake, "digest weekly", {"day": "monday"})  # the admin fixed it: set it again
+        assert WeeklyRecaps(bot.store).get(cid).enabled and bot.digests.scheduler.get_job(f"weekly:{cid}")
