@@ -12,7 +12,7 @@ import json
 import logging
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from bot import console
@@ -22,12 +22,15 @@ from bot.errors import NetworkUnavailable, PaperboyError
 from bot.export import FORMATS, export_configured, export_days
 from bot.llm.enrich import enrich_fetched_day
 from bot.models import arxiv_id_from, parse_day
+from bot.periods import Period, PeriodError, parse_month, parse_range, parse_week
 from bot.pipeline import SOURCES, Fetcher, import_paths
 from bot.render import render_digest, strip_controls
 from bot.search import SearchError, build_search, empty_message, tag_table
 from bot.store import Store
 from bot.store.database import describe as describe_db_error
 from bot.taxonomy import UnknownTagError, require_tag
+from bot.top import SCORE_HELP, build_top, run_top
+from bot.top import empty_message as top_empty_message
 
 log = logging.getLogger("paperboy")
 
@@ -57,6 +60,15 @@ def _resolve_days(args: argparse.Namespace, settings: Settings) -> None:
         value = getattr(args, name, None)
         if value in ("today", "yesterday"):
             setattr(args, name, parse_day(value, today))
+
+
+def _period_arg(parse: Callable[[str], Period]) -> Callable[[str], Period]:
+    def check(text: str) -> Period:
+        try:
+            return parse(text)
+        except PeriodError as exc:
+            raise argparse.ArgumentTypeError(str(exc).rstrip(".")) from None
+    return check
 
 
 def _tag_arg(text: str) -> str:
@@ -106,6 +118,17 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--tag", type=_tag_arg, action="append", default=[], help="repeat: papers with any of them")
     d.add_argument("--layout", choices=("channel", "thread"), default="channel")
     d.add_argument("--json", action="store_true", help="the exact message payloads sent to Discord")
+
+    top = sub.add_parser("top", help="a week's, month's or range's most upvoted papers (ties: newest first)",
+                         description=f"Papers featured in the period, most upvoted first; {SCORE_HELP}.")
+    when = top.add_mutually_exclusive_group(required=True)
+    when.add_argument("--week", type=_period_arg(parse_week), help="an ISO week, YYYY-Www (e.g. 2025-W04)")
+    when.add_argument("--month", type=_period_arg(parse_month), help="a month, YYYY-MM")
+    when.add_argument("--since", type=_day_arg, help="first day (with --until; default until: today)")
+    top.add_argument("--until", type=_day_arg, help="last day of a --since range (inclusive)")
+    top.add_argument("--tag", type=_tag_arg, action="append", default=[], help="repeat for papers with all tags")
+    top.add_argument("--limit", type=int, default=20, help="at most this many (1-10000)")
+    top.add_argument("--json", action="store_true", help="papers --json items plus score")
 
     t = sub.add_parser("tags", help="tags with paper counts (all time and last 7 days)")
     t.add_argument("--json", action="store_true")
@@ -248,6 +271,28 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         _print_json(render_digest(day, papers, layout=args.layout, highlight_tags=args.tag))
     else:
         print(console.format_digest(day, papers))
+    return EXIT_OK
+
+
+def cmd_top(args: argparse.Namespace, settings: Settings) -> int:
+    if args.until and not args.since:
+        raise PaperboyError("--until needs --since (or use --week or --month).")
+    try:
+        period = args.week or args.month or parse_range(args.since, args.until or "today",
+                                                        today_in(settings.timezone))
+        request = build_top(period, args.tag, args.limit, max_results=10_000)
+    except (PeriodError, SearchError) as exc:
+        raise PaperboyError(str(exc)) from None
+    with _open_store(settings, readonly=True) as store:
+        result = run_top(store, request)
+    if args.json:
+        _print_json([e.to_dict() for e in result.entries])
+    elif not result.entries:
+        print(top_empty_message(request))
+    else:
+        print(f"{len(result.entries)} of {result.total} papers, most upvoted first — {request.heading}")
+        print("\n\n".join(f"{console.format_paper(e.paper, index=i)}\n   score {e.score} · featured {e.day}"
+                           for i, e in enumerate(result.entries, 1)))
     return EXIT_OK
 
 
@@ -408,6 +453,7 @@ def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
 
 COMMANDS = {
     "import": cmd_import, "papers": cmd_papers, "paper": cmd_paper, "digest": cmd_digest, "tags": cmd_tags,
+    "top": cmd_top,
     "run": cmd_run, "config": cmd_config, "export": cmd_export,
     "fetch": lambda a, s: asyncio.run(_fetch(s, a.date or today_in(s.timezone).isoformat(), a.source)),
     "backfill": lambda a, s: asyncio.run(_backfill(s, a)),

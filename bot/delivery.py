@@ -352,6 +352,38 @@ class Deliverer:
                 log.info("could not tell admin %s: %s", channel.set_up_by, notify_exc)
         return Outcome(channel.channel_id, day, OutcomeKind.DISABLED, sent, reason)
 
+    async def deliver_plan(self, target: str, day: str, dest: str, plan: Callable[[], list[dict]]) -> Outcome:
+        """Send a plan of whole messages to ``dest`` exactly once, over the ledger (the weekly recap).
+
+        ``plan()`` is called only when the ledger has no plan for (``target``, ``day``) yet; a later call
+        finishes that plan, looking up a message caught mid-send first, like a channel's digest. A 403 or
+        404 comes back as DISABLED for the caller to record; another 4xx fails that message only.
+        """
+        lock = self._locks.setdefault(target, asyncio.Lock())
+        async with lock:
+            rows = self.ledger.rows(target, day) or self.ledger.record_plan(target, day, plan())
+            if all(r["status"] in ("sent", "failed") for r in rows):
+                return Outcome(dest, day, OutcomeKind.ALREADY)
+            sent = 0
+            for row in rows:
+                if row["status"] in ("sent", "failed"):
+                    continue
+                try:
+                    message_id = await self._send_once(target, day, row, dest, json.loads(row["payload"]))
+                except SendError as exc:
+                    self.ledger.mark(target, day, row["seq"], error=str(exc)[:500])
+                    if exc.kind in ("forbidden", "not_found"):
+                        return Outcome(dest, day, OutcomeKind.DISABLED, sent, str(exc))
+                    if exc.kind == "invalid":
+                        log.error("%s %s: message %d refused: %s", target, day, row["seq"], exc)
+                        self.ledger.mark(target, day, row["seq"], status="failed")
+                        continue
+                    return Outcome(dest, day, OutcomeKind.RETRY_LATER, sent, str(exc))
+                self.ledger.mark(target, day, row["seq"], status="sent", message_id=message_id,
+                                 sent_at=self.ledger.stamp(), error="")
+                sent += 1
+            return Outcome(dest, day, OutcomeKind.DELIVERED, sent)
+
     # ---- subscriber DMs ---------------------------------------------------------------------------
 
     async def deliver_dm(self, user_id: str | int, tags: list[str], day: str, *, cap: int = 10) -> Outcome:

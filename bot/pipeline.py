@@ -227,6 +227,12 @@ class Fetcher:
             return self._arxiv
         raise PaperboyError(f"Unknown source {source!r}: use one of {', '.join(SOURCES)}.")
 
+    def hf_client(self) -> HFClient:
+        """The process's Hugging Face client (its session and rate limiter), for requests beyond a day's list."""
+        client = self._client("hf")
+        assert isinstance(client, HFClient)
+        return client
+
     async def _download(self, day: str, source: str) -> tuple[list[Paper], list[str]]:
         """One day's papers and warnings from upstream: network only, nothing stored."""
         client = self._client(source)

@@ -24,6 +24,7 @@ from bot.clock import SYSTEM_CLOCK, Clock, parse_hhmm, today_in
 from bot.config import Settings
 from bot.delivery import Deliverer, Outcome, OutcomeKind
 from bot.store import Store
+from bot.weekly import WeeklyPoster
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +49,15 @@ class DigestScheduler:
     """Owns the APScheduler instance; every job calls into the core (fetch, deliver)."""
 
     def __init__(self, store: Store, settings: Settings, deliverer: Deliverer, fetch: FetchFn,
-                 *, clock: Clock = SYSTEM_CLOCK) -> None:
+                 *, clock: Clock = SYSTEM_CLOCK, refresh: FetchFn | None = None) -> None:
         self.store = store
         self.settings = settings
         self.deliverer = deliverer
         self.fetch = fetch
+        #: Before the daily fetch: raise the upvotes of the last 7 days (bot.upvotes), given the day fetched.
+        self.refresh = refresh
         self.channels = Channels(store)
+        self.weekly = WeeklyPoster(store, deliverer)
         #: Every "now" of the scheduler (which day a post carries, whether a post time has passed, when
         #: to look again); APScheduler's own timer still fires the jobs by the host's time.
         self.clock = clock
@@ -87,9 +91,38 @@ class DigestScheduler:
         for job_id, channel in wanted.items():
             self.scheduler.add_job(self.post, post_trigger(channel), args=[channel.channel_id], id=job_id,
                                    replace_existing=True)
+        recaps = self.weekly.jobs()  # the weekly recaps (bot.weekly): one job each, in its own time zone
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("weekly:") and job.id not in recaps:
+                job.remove()
+        for job_id, recap in recaps.items():
+            self.scheduler.add_job(self.post_weekly, recap.trigger(), args=[recap.channel_id], id=job_id,
+                                   replace_existing=True)
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    def next_weekly(self, channel_id: str) -> datetime | None:
+        job = self.scheduler.get_job(f"weekly:{channel_id}")
+        return job.trigger.get_next_fire_time(None, self.now()) if job is not None else None
+
+    async def post_weekly(self, channel_id: str, week: str | None = None) -> Outcome:
+        """A channel's weekly recap: ``week`` (``2025-W04``), by default the ISO week before this one."""
+        recap = self.weekly.recaps.get(channel_id)
+        if week is None:
+            if recap is None:
+                return Outcome(channel_id, "", OutcomeKind.SKIPPED, detail="no weekly recap")
+            week = recap.week_at(self.now()).label
+        try:
+            outcome = await self.weekly.post(channel_id, week, self.now())
+        except Exception as exc:  # a bug in one recap must not stop the others
+            log.exception("weekly recap %s to %s failed", week, channel_id)
+            outcome = Outcome(channel_id, week, OutcomeKind.RETRY_LATER, detail=str(exc))
+        if outcome.status == OutcomeKind.RETRY_LATER:
+            self._retry_later(self.post_weekly, [channel_id, week], f"retry-weekly:{channel_id}:{week}")
+        if outcome.status == OutcomeKind.DISABLED:
+            self.sync()
+        return outcome
 
     def next_post(self, channel_id: str) -> datetime | None:
         """When the channel's job fires next, by the scheduler's clock (in the channel's time zone)."""
@@ -177,6 +210,7 @@ class DigestScheduler:
         day = today_in(s.timezone, self.clock).isoformat()
         if not recheck:
             self._rechecks_left = s.recheck_times
+            await self._refresh_upvotes(day)
         try:
             result = await self.fetch(day)
             count = len(result.papers)
@@ -200,6 +234,15 @@ class DigestScheduler:
                         s.recheck_times)
         return count
 
+    async def _refresh_upvotes(self, day: str) -> None:
+        """Once a day, before the fetch (which stores the new day's counts itself): the recent days' upvotes."""
+        if self.refresh is None:
+            return
+        try:
+            await self.refresh(day)
+        except Exception as exc:  # the counts stay as they were until tomorrow's refresh
+            log.warning("refreshing the upvotes of the days before %s failed: %s", day, exc)
+
     async def resume_unfinished(self) -> list[Outcome]:
         """Finish every digest (and DM) the ledger shows planned but not all sent, whatever started it.
 
@@ -219,6 +262,8 @@ class DigestScheduler:
             for day in days:
                 if kind == "channel":
                     done.append(await self.post(ident, day))
+                elif kind == "weekly":
+                    done.append(await self.post_weekly(ident, day))
                 elif kind == "dm":  # the plan is in the ledger, so the tags no longer matter
                     try:
                         done.append(await self.deliverer.deliver_dm(ident, [], day))
@@ -255,6 +300,8 @@ class DigestScheduler:
             log.info("catching up %d channel(s) whose post time passed while the bot was down", len(due))
         # Concurrently: one slow or broken channel never holds up the others.
         outcomes = list(await asyncio.gather(*(self.post(cid, day_of[cid]) for cid in due)))
+        # Weekly recaps whose moment this week passed while the bot was down (bot.weekly), once each.
+        outcomes += await asyncio.gather(*(self.post_weekly(cid, week) for cid, week in self.weekly.due(now)))
         today = today_in(self.settings.schedule.timezone, self.clock).isoformat()
         if self.store.days_with_papers(today, today):
             await self.fan_out(today)  # DMs a restart may have cut short; the ledger skips those sent

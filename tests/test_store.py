@@ -26,10 +26,12 @@ def store(db_path):
 
 OURS = ["m001_papers", "m002_channels_and_deliveries", "m003_fts_newest_first", "m004_subscriptions",
         "m005_fts_tags", "m006_drop_invalid_days", "m007_ledger_sent_after", "m008_tag_days_by_paper",
-        "m009_llm_enrichments", "m010_paper_extras"]
+        "m009_llm_enrichments", "m010_paper_extras",
+        "m011_weekly_recaps"]
 TABLES = {"_sqlite_migrations", "papers", "appearances", "paper_tags", "tag_days", "fetch_log", "channels",
           "deliveries", "subscriptions", "dm_users", "role_mentions", "guild_settings", "papers_fts",
-          "papers_fts_config", "papers_fts_data", "papers_fts_docsize", "papers_fts_idx", "llm_enrichments"}
+          "papers_fts_config", "papers_fts_data", "papers_fts_docsize", "papers_fts_idx", "llm_enrichments",
+          "weekly_recaps"}
 
 
 def test_schema_is_migrated_in_wal_mode_and_reopening_applies_nothing_twice(db_path):

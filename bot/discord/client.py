@@ -48,6 +48,7 @@ from bot.pipeline import Fetcher, FetchResult
 from bot.scheduler import DigestScheduler
 from bot.search import TagCounts
 from bot.store import Store
+from bot.upvotes import UpvoteRefresh, refresh_recent_upvotes
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,8 @@ class PaperboyBot(commands.AutoShardedBot):
         self.fetcher = Fetcher(settings)
         self.fetcher.clock = clock
         self.deliverer = Deliverer(self.store, DiscordSender(self), clock=clock)
-        self.digests = DigestScheduler(self.store, settings, self.deliverer, self._fetch_day, clock=clock)
+        self.digests = DigestScheduler(self.store, settings, self.deliverer, self._fetch_day, clock=clock,
+                                       refresh=self._refresh_upvotes)
         #: Tag counts for autocomplete, shared by the cogs and refilled right after each fetch, so no
         #: reader's keystroke pays for recounting (840 ms at a million papers).
         self.tag_counts = TagCounts(self.store)
@@ -118,6 +120,9 @@ class PaperboyBot(commands.AutoShardedBot):
         export_configured(self.store, self.settings, [day])  # [export] dir: the day's archive files
         self.dispatch("papers_fetched", day)  # the Schedule cog starts the day's LLM enrichment (never awaited)
         return result
+
+    async def _refresh_upvotes(self, day: str) -> UpvoteRefresh:
+        return await refresh_recent_upvotes(self.store, self.fetcher.hf_client(), date.fromisoformat(day))
 
     async def setup_hook(self) -> None:
         await self.fetcher.__aenter__()

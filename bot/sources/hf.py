@@ -399,6 +399,18 @@ class HFClient:
         )
         return data or []
 
+    async def fetch_week_page(self, week: str, page: int) -> list[Any]:
+        """One raw page (up to 100 entries) of the ``week=YYYY-Www`` listing: the week's featured papers
+        with their upvotes now (:mod:`bot.upvotes` reads it to refresh the counts of recent days)."""
+        data = await self._get_json(
+            "/api/daily_papers",
+            {"week": week, "limit": PAGE_SIZE, "p": page},
+            what=f"the papers of week {week}",
+            bad_body=f"Hugging Face returned something that is not a list of papers for week {week}.",
+            expect=list,
+        )
+        return data or []
+
     async def fetch_day(self, day: str) -> list[Paper]:
         """All papers featured on ``day`` (``YYYY-MM-DD``); [] on empty days. Warnings are logged."""
         papers, warnings = await self.fetch_day_report(day)

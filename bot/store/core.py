@@ -24,6 +24,8 @@ from bot.store.migrations import _expected_schema, migrations
 from bot.store.papers import PaperWrites
 from bot.store.queries import PaperQueries
 from bot.store.subscriptions import SubscriptionRows
+from bot.store.top import TopRows
+from bot.store.weekly import WeeklyRows
 
 log = logging.getLogger("bot.store")  # one logger for the whole store package
 
@@ -126,6 +128,16 @@ class Store(PaperWrites, PaperQueries):
     def enrichments(self) -> EnrichmentRows:
         """The LLM answer cache (m009) and which papers an ``enrich`` run asks about; rules in :mod:`bot.llm`."""
         return EnrichmentRows(self)
+
+    @cached_property
+    def top(self) -> TopRows:
+        """The most upvoted papers of a period, and the upvote refresh (:mod:`bot.store.top`)."""
+        return TopRows(self)
+
+    @cached_property
+    def weekly(self) -> WeeklyRows:
+        """The ``weekly_recaps`` rows; :mod:`bot.weekly` holds their rules."""
+        return WeeklyRows(self)
 
     @property
     def ledger(self) -> Ledger:

@@ -360,6 +360,35 @@ def m010_paper_extras(db: Database) -> None:
     db.execute("ALTER TABLE papers ADD COLUMN github_stars INTEGER NOT NULL DEFAULT 0")
 
 
+@migrations()
+def m011_weekly_recaps(db: Database) -> None:
+    """Channels that opted in to a weekly recap (``/digest weekly``): when, how many papers, what was sent.
+
+    Its own table, not columns of ``channels``: a channel may take the recap without the daily digest,
+    and removing one must not touch the other. ``last_week`` (``2025-W04``) is the newest recap sent;
+    the messages themselves go through the delivery ledger (target ``weekly:<channel>``, day = the week).
+    """
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS weekly_recaps (
+            channel_id TEXT PRIMARY KEY,
+            guild_id TEXT NOT NULL DEFAULT '',
+            weekday INTEGER NOT NULL,
+            post_time TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            count INTEGER NOT NULL DEFAULT 10,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            disabled_reason TEXT NOT NULL DEFAULT '',
+            set_up_by TEXT NOT NULL DEFAULT '',
+            last_week TEXT NOT NULL DEFAULT '',
+            last_sent_at TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+
+
 @functools.cache
 def _expected_schema(stop_before: str | None) -> dict[str, set[str]]:
     """Tables and columns of a store migrated up to (not including) ``stop_before``, or fully."""

@@ -26,7 +26,7 @@ async def test_login_syncs_the_digest_group(seeded, fake_discord):
         digest = fake_discord.command("digest")
         assert digest is not None
         subs = {o["name"] for o in digest["options"]}
-        assert subs == {"setup", "status", "now", "pause", "resume", "remove", "role", "dm-fallback"}
+        assert subs == {"setup", "status", "now", "pause", "resume", "remove", "role", "dm-fallback", "weekly"}
         assert digest.get("dm_permission") is False or digest.get("contexts") == [0]
         assert int(digest["default_member_permissions"]) == 1 << 5  # Manage Server
 

@@ -16,7 +16,8 @@ From another process (the CLI tests)::
 
 prints ``http://127.0.0.1:PORT`` as its first stdout line once it is listening, and runs until
 SIGTERM/SIGINT. ``FakeHF(endless=True)`` (``--endless``) answers every Daily Papers page with 100 papers
-never sent before, for clients that must stop paging on their own.
+never sent before, for clients that must stop paging on their own. ``week=YYYY-Www`` lists every day of
+that ISO week, most upvoted first, paged by ``limit``/``p`` (a bad week is a 400).
 
 Rate limits are counted, never enforced: ``fake.hf_limit`` (Hugging Face's 500 requests per sliding
 5 minutes over ``/api/daily_papers`` and ``/api/papers``) and ``fake.arxiv_limit`` (one request per 3 s
@@ -407,6 +408,11 @@ class FakeHF:
             return _json({"error": "Invalid query parameters"}, 400)
         if limit > 100 or limit < 1 or page < 0:
             return _json({"error": '"limit" must be less than or equal to 100'}, 400)
+        if "week" in q:  # Hugging Face's week listing: the week's featured papers, most upvoted first
+            entries = self.week_entries(q["week"])
+            if entries is None:
+                return _json({"error": '"week" must be a valid ISO week (YYYY-Www)'}, 400)
+            return _json(entries[page * limit : (page + 1) * limit])
         day = q.get("date")
         if day is None:
             day = max((d for d, es in self.days.items() if es), default="")
@@ -421,6 +427,25 @@ class FakeHF:
             return _json([endless_entry(day, page * limit + i) for i in range(limit)])
         entries = self.days.get(day, [])
         return _json(entries[page * limit : (page + 1) * limit])
+
+    def week_entries(self, week: str) -> list[dict] | None:
+        """The entries of every day of ISO week ``YYYY-Www``, most upvoted first (None: not a week)."""
+        m = re.fullmatch(r"(\d{4})-W(\d{2})", week)
+        try:
+            monday = date.fromisocalendar(int(m[1]), int(m[2]), 1) if m else None
+        except ValueError:
+            monday = None
+        if monday is None:
+            return None
+        days = {date.fromordinal(monday.toordinal() + i).isoformat() for i in range(7)}
+        entries = [e for d in sorted(days) for e in self.days.get(d, [])]
+
+        def votes(entry: dict) -> int:
+            paper = entry.get("paper") if isinstance(entry.get("paper"), dict) else entry
+            n = paper.get("upvotes", 0)
+            return n if isinstance(n, int) else 0
+
+        return sorted(entries, key=votes, reverse=True)
 
     async def _paper(self, request: web.Request) -> web.Response:
         fault = await self._begin(request, "papers")

@@ -22,6 +22,7 @@ from bot.discord.tree import reply_privately
 from bot.models import parse_day
 from bot.subscriptions import Subscriptions
 from bot.taxonomy import ALL_TAGS, UnknownTagError
+from bot.weekly import DEFAULT_COUNT, MAX_COUNT, Recap, WeeklyRecaps
 
 if TYPE_CHECKING:
     from bot.discord.client import PaperboyBot
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 _ZONES = sorted(zoneinfo.available_timezones())
 NEEDED = ("view_channel", "send_messages", "embed_links", "read_message_history")
 NEEDED_THREAD = ("create_public_threads", "send_messages_in_threads")
+WEEKDAY_CHOICES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "off")
 
 
 #: ``/digest now``'s answer for each outcome; ``exhaustive`` refuses to import without one for every kind.
@@ -62,6 +64,18 @@ def describe(channel: Channel, next_post: datetime | None) -> str:
         line += f"\n  Next post: {_ts(next_post)}."
     if channel.last_day:
         line += f"\n  Last delivered: the digest of {channel.last_day}."
+    return line
+
+
+def describe_weekly(recap: Recap, next_post: datetime | None) -> str:
+    line = (f"<#{recap.channel_id}> — weekly recap: the last week's top {recap.count}, {recap.day_name}s at "
+            f"{recap.post_time} {recap.timezone}.")
+    if not recap.enabled:
+        line += f"\n  ⛔ {recap.disabled_reason}"
+    else:
+        line += f"\n  Next recap: {_ts(next_post)}."
+    if recap.last_week:
+        line += f"\n  Last sent: the recap of {recap.last_week}."
     return line
 
 
@@ -138,10 +152,12 @@ class Admin(commands.Cog):
     @app_commands.checks.has_permissions(manage_guild=True)
     async def status(self, interaction: discord.Interaction) -> None:
         chans = self.channels.all(interaction.guild_id)
-        if not chans:
+        recaps = WeeklyRecaps(self.bot.store).all(interaction.guild_id)
+        if not chans and not recaps:
             await self._reply(interaction, "No digest channels yet: use /digest setup.")
             return
-        text = "\n".join(describe(c, self.bot.digests.next_post(c.channel_id)) for c in chans)
+        text = "\n".join([describe(c, self.bot.digests.next_post(c.channel_id)) for c in chans]
+                         + [describe_weekly(r, self.bot.digests.next_weekly(r.channel_id)) for r in recaps])
         await self._reply(interaction, text[:2000])
 
     @digest.command(name="now", description="Post a day's digest to a channel right now")
@@ -197,6 +213,39 @@ class Admin(commands.Cog):
     async def remove(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
         await self._toggle(interaction, channel, "remove")
 
+
+    @digest.command(name="weekly", description="Post the last week's most upvoted papers once a week")
+    @app_commands.describe(day="The weekday to post on (off: stop the weekly recap)",
+                           time="24-hour HH:MM in the channel's digest time zone (default: its post time, else 09:00)",
+                           count=f"How many papers (1-{MAX_COUNT}, default {DEFAULT_COUNT})",
+                           channel="Default: this one")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def weekly(self, interaction: discord.Interaction, day: Literal[WEEKDAY_CHOICES],
+                     time: str | None = None, count: app_commands.Range[int, 1, MAX_COUNT] = DEFAULT_COUNT,
+                     channel: discord.TextChannel | None = None) -> None:
+        cid = self._target(interaction, channel)
+        recaps = WeeklyRecaps(self.bot.store)
+        if day == "off":
+            text = f"<#{cid}> will get no more weekly recaps." if recaps.remove(cid) else \
+                f"<#{cid}> had no weekly recap."
+            self.bot.digests.sync()
+            await self._reply(interaction, text)
+            return
+        daily, defaults = self.channels.get(cid), self.bot.settings.discord
+        try:
+            saved = recaps.setup(channel_id=cid, guild_id=interaction.guild_id or 0, day=day,
+                                 post_time=time or (daily.post_time if daily else defaults.default_post_time),
+                                 timezone=daily.timezone if daily else defaults.default_timezone,
+                                 count=count, user_id=interaction.user.id)
+        except ValueError as exc:
+            await self._reply(interaction, str(exc))
+            return
+        self.bot.digests.sync()
+        text = "Saved.\n" + describe_weekly(saved, self.bot.digests.next_weekly(saved.channel_id))
+        missing = self._missing_permissions(channel, "channel") if channel else []
+        if missing:
+            text += f"\n⚠️ I am missing these permissions in <#{cid}>: {', '.join(missing)}."
+        await self._reply(interaction, text)
 
     @digest.command(name="role", description="Ping a role in the day's thread when papers with a tag arrive")
     @app_commands.describe(tag="A Hugging Face task tag", role="The role to ping; leave empty to stop pinging")

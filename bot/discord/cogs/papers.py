@@ -52,9 +52,10 @@ class Pager(PrivateView):
     """Previous/Next over one search's results; only its author can page; buttons die on timeout."""
 
     def __init__(self, results: Results, heading: str, owner_id: int, live: LiveViews, *,
-                 timeout: float = 300.0) -> None:
+                 timeout: float = 300.0, command: str = "papers") -> None:
         super().__init__(live, timeout=timeout)
         self.results = results
+        self.command = command  # named to a stranger who presses: "run /top yourself"
         self.heading = heading
         self.owner_id = owner_id
         self.page = 0
@@ -72,7 +73,7 @@ class Pager(PrivateView):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.owner_id:
             await interaction.response.send_message(
-                "These buttons belong to whoever asked; run /papers yourself to page.", ephemeral=True,
+                f"These buttons belong to whoever asked; run /{self.command} yourself to page.", ephemeral=True,
                 allowed_mentions=NONE)
             return False
         return True
