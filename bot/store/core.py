@@ -23,6 +23,7 @@ from bot.store.migrations import _expected_schema, migrations
 from bot.store.papers import PaperWrites
 from bot.store.queries import PaperQueries
 from bot.store.subscriptions import SubscriptionRows
+from bot.store.trends import TrendRows
 
 log = logging.getLogger("bot.store")  # one logger for the whole store package
 
@@ -120,6 +121,11 @@ class Store(PaperWrites, PaperQueries):
     def subscriptions(self) -> SubscriptionRows:
         """Subscriptions, DM state, role mentions and server options; rules in :mod:`bot.subscriptions`."""
         return SubscriptionRows(self)
+
+    @cached_property
+    def trends(self) -> TrendRows:
+        """Distinct papers per tag per week (featured days only); weeks and labels in :mod:`bot.trends`."""
+        return TrendRows(self)
 
     @property
     def ledger(self) -> Ledger:
