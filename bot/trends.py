@@ -99,9 +99,10 @@ class Trends:
     @property
     def selection(self) -> str:
         """One sentence on which tags are shown and why."""
+        if self.picked and len(self.tags) < TOP_TAGS:
+            return f"Tags: every tag with papers in these weeks ({len(self.tags)})"
         if self.picked:
-            return (f"Tags: the {len(self.tags)} with the most papers in these weeks"
-                    if len(self.tags) != 1 else "Tag: the one with papers in these weeks")
+            return f"Tags: the {len(self.tags)} with the most papers in these weeks"
         return "Tags: " + ", ".join(self.tags)
 
     def to_dict(self) -> dict:
