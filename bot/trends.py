@@ -174,13 +174,11 @@ def format_table(trends: Trends, *, column: int = 12) -> str:
 def summary(trends: Trends) -> str:
     """A short Markdown summary to go with the chart in Discord (well under 2,000 characters)."""
     lines = [f"**Papers per tag per ISO week**, {trends.range_label}",
-             trends.selection + (" (choose with `tags`):" if trends.picked else ":")]
+             trends.selection + (" (choose with `tags`)." if trends.picked else ".")]
     for tag in trends.tags:
-        series = trends.counts[tag]
-        latest = f"{series[-1]} in {trends.weeks[-1]}"
-        if len(series) > 1:
-            latest += f", {series[-2]} in {trends.weeks[-2]}"
-        lines.append(f"• {tag}: {trends.totals[tag]} papers ({latest})")
+        series, total = trends.counts[tag], trends.totals[tag]
+        latest = f"{series[-1]} in {trends.weeks[-1]}" + (f", {series[-2]} the week before" if len(series) > 1 else "")
+        lines.append(f"• **{tag}**: {total} paper{'' if total == 1 else 's'}; {latest}")
     lines.append(f"-# Distinct papers featured each week; the last week holds the newest stored day, "
                  f"{trends.newest_day}, and may still be filling.")
     return "\n".join(lines)
