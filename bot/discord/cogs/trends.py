@@ -3,11 +3,11 @@
 Translation only: options → :mod:`bot.trends`, the counts → :func:`bot.trends.summary` and the PNG of
 :mod:`bot.trends_chart`. ``tags`` is one comma-separated option (autocompleted item by item) rather than
 several tag options: one field to type in, any number up to the chart's limit, the same spelling
-``/digest setup tags`` uses. The counts come from the store in the event loop (a few index range scans:
-milliseconds at a million papers); the chart is drawn in a worker thread after deferring, since
-matplotlib takes a few hundred milliseconds (more the first time, when it is imported) and the event
-loop must keep serving everyone else. Refusals raise :class:`bot.trends.TrendsError` before the
-deferral, so the tree's one error handler answers them privately in one sentence.
+``/digest setup tags`` uses. Both slow parts run in worker threads so the event loop keeps serving
+everyone else: the counts (tens of milliseconds: a range scan per tag, each row checked to be a featured
+day) on a read-only connection of their own, before answering, so a refusal is still a private sentence
+from the tree's one error handler; then, after deferring, the chart (matplotlib takes about half a
+second, more the first time, when it is imported).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from discord.ext import commands
 
 from bot import trends as core
 from bot.discord.cogs.papers import per_user_cooldown
+from bot.store import Store
 from bot.trends_chart import render_png
 
 if TYPE_CHECKING:
@@ -44,11 +45,20 @@ class Trends(commands.Cog):
     async def trends(self, interaction: discord.Interaction, tags: app_commands.Range[str, 1, 300] | None = None,
                      weeks: app_commands.Range[int, 1, core.MAX_WEEKS] = core.DEFAULT_WEEKS) -> None:
         chosen = core.check_tags(core.split_tags(tags))
-        result = core.compute(self.bot.store, tags=chosen, weeks=weeks)
+        result = await asyncio.to_thread(self._count, chosen, weeks)
         await interaction.response.defer(thinking=True)
         png = await asyncio.to_thread(render_png, result)
         await interaction.followup.send(core.summary(result), file=discord.File(io.BytesIO(png), FILENAME),
                                         allowed_mentions=NONE)
+
+    def _count(self, tags: list[str], weeks: int) -> core.Trends:
+        """The counts, on a read-only connection of this worker thread's own (the bot's connection stays
+        with the event loop); a store that lives only in memory has no file to open, so it is used as is."""
+        store = self.bot.store
+        if str(store.path) == ":memory:":
+            return core.compute(store, tags=tags, weeks=weeks)
+        with Store(store.path, readonly=True, migrate=False) as own:
+            return core.compute(own, tags=tags, weeks=weeks)
 
     @trends.autocomplete("tags")
     async def _tags_complete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
