@@ -7,9 +7,11 @@ import json
 import struct
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot import trends
 from bot.models import Paper
@@ -177,3 +179,38 @@ def test_importing_the_bot_and_its_cogs_does_not_import_matplotlib():
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+@st.composite
+def stores(draw):
+    """Up to 12 papers, each on 1-3 days within six weeks around a year end, some only in arXiv's listing."""
+    start = date(2026, 12, 7)
+    papers = []
+    for i in range(draw(st.integers(1, 12))):
+        days = draw(st.lists(st.integers(0, 41), min_size=1, max_size=3, unique=True))
+        papers.append(paper(f"2612.{i:05d}", draw(st.lists(st.sampled_from([TG, CV, ROB]), min_size=1, max_size=2,
+                                                                            unique=True)),
+                            [(start + timedelta(days=d)).isoformat() for d in days],
+                            source=draw(st.sampled_from(["digest-md", "hf-api", "arxiv"]))))
+    return papers
+
+
+@settings(max_examples=40, deadline=None)
+@given(stores(), st.integers(1, 8))
+def test_counts_match_a_plain_model(papers, weeks):
+    """Against a model written from the definition: distinct featured papers per (tag, ISO week label)."""
+    featured = [(p, d) for p in papers if p.source != "arxiv" for d in p.dates]
+    with Store(":memory:") as store:
+        store.upsert_papers(papers)
+        if not featured:
+            with pytest.raises(trends.TrendsError):
+                trends.compute(store, tags=[TG], weeks=weeks)
+            return
+        t = trends.compute(store, tags=[TG, CV, ROB], weeks=weeks)
+    assert t.newest_day == max(d for _, d in featured)
+    assert t.weeks[-1] == trends.week_label(date.fromisoformat(t.newest_day)) and len(t.weeks) == weeks
+    for tag in (TG, CV, ROB):
+        model = {w: {p.arxiv_id for p, d in featured if tag in p.tags
+                     and trends.week_label(date.fromisoformat(d)) == w} for w in t.weeks}
+        assert t.counts[tag] == [len(model[w]) for w in t.weeks]
+        assert t.totals[tag] == len(set().union(*model.values()))
