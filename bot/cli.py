@@ -117,10 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--json", action="store_true")
 
     tr = sub.add_parser("trends", help="distinct papers per tag per ISO week; --png draws the chart Discord shows")
-    tr.add_argument("--weeks", type=_weeks_arg, default=trends.DEFAULT_WEEKS,
+    tr.add_argument("--weeks", type=_weeks_arg, default=trends.DEFAULT_WEEKS, metavar="N",
                     help=f"the last N ISO weeks, ending at the week of the newest stored day "
                          f"(1-{trends.MAX_WEEKS}, default {trends.DEFAULT_WEEKS})")
-    tr.add_argument("--tag", type=_tag_arg, action="append", default=[],
+    tr.add_argument("--tag", type=_tag_arg, action="append", default=[], metavar="T",
                     help=f"repeat for up to {trends.MAX_TAGS} tags (default: the {trends.TOP_TAGS} most active)")
     tr.add_argument("--png", metavar="FILE", help=f"also write the chart, {WIDTH}x{HEIGHT} px, to FILE")
     tr.add_argument("--json", action="store_true", help="range, weeks, tags, counts per week and totals")
