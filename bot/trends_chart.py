@@ -59,8 +59,12 @@ def render_png(trends: Trends) -> bytes:
              ha="left", va="top")
     columns = min(3, max(1, len(trends.tags)))
     rows = -(-len(trends.tags) // columns)
-    fig.legend(loc="upper left", bbox_to_anchor=(0.005, 0.905), ncols=columns, fontsize=14, frameon=False,
-               labelcolor=TEXT, handlelength=1.6, columnspacing=1.6)
+    # matplotlib fills a legend column by column; hand it the lines so that it reads by rows, in rank order.
+    handles, labels = ax.get_legend_handles_labels()
+    order = [r * columns + c for c in range(columns) for r in range(rows) if r * columns + c < len(handles)]
+    fig.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper left",
+               bbox_to_anchor=(0.005, 0.905), ncols=columns, fontsize=14, frameon=False, labelcolor=TEXT,
+               handlelength=1.6, columnspacing=1.6)
     fig.text(0.99, 0.015, "distinct papers featured per ISO week; (n) = papers in the whole range · paperboy",
              color=MUTED, fontsize=11, ha="right", va="bottom")
     fig.subplots_adjust(left=0.07, right=0.955, top=0.9 - 0.045 * rows, bottom=0.1)
