@@ -2,10 +2,10 @@
 
 Run: .venv/bin/python benchmarks/bench_trends.py [--papers 1000000] [--reps 20]
 
-Times :func:`bot.trends.compute` (the store's range scans of tag_days' key, one per tag) for 12, 104
+Times :func:`bot.trends.compute` (the store's range scans of a (tag, day) index of tag_days, one per tag) for 12, 104
 and 260 weeks, with the most active tags picked (a scan per taxonomy tag) and with two tags given.
 Baseline from the same run: the same counts from a plain scan of every tag_days row (what the query
-costs without the key's ranges), checked equal. Then :func:`bot.trends_chart.render_png`: the first
+costs without the index's ranges), checked equal. Then :func:`bot.trends_chart.render_png`: the first
 call (importing matplotlib) and later ones. At the real rate of featured papers a million span
 centuries (benchmarks/synth.py), so 104 weeks hold ~7,000 of them: the counts cost what the weeks hold,
 not what the store holds.

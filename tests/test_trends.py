@@ -100,7 +100,7 @@ def test_empty_store_says_so(db_path):
                               "fetch or import some days first.")
 
 
-def test_weekly_query_is_a_range_of_the_tag_days_key(known):
+def test_weekly_query_is_an_index_range_of_tag_days(known):
     with Store(known, readonly=True) as store:
         plan = store.trends.plan([TG, CV], "2024-12-23", "2027-01-03")
     assert plan[0].startswith("SEARCH t USING") and "(tag=? AND day>? AND day<?)" in plan[0]

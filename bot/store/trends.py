@@ -1,7 +1,8 @@
 """Reading counts of distinct papers per tag per week, for ``paperboy trends`` and ``/trends``.
 
-Every query here is a range scan of ``tag_days``'s own key (tag, day, arxiv_id), one range per tag,
-so its cost follows the rows inside the weeks asked for, not the size of the store. Only featured
+Every query here is a range scan, one per tag, of a ``tag_days`` index that starts (tag, day) — SQLite
+picks the covering ``idx_tag_days_order`` — so its cost follows the rows inside the weeks asked for, not
+the size of the store (benchmarks/bench_trends.py). Only featured
 days count (the days Hugging Face or a digest listed a paper): a day a paper merely appeared in
 arXiv's listing is left out, as digests leave it out, so a backfill from arXiv does not drown the trend
 of what was featured. Week arithmetic (ISO weeks, labels) belongs to :mod:`bot.trends`; here a week
@@ -29,7 +30,7 @@ def _weekly_sql(n_tags: int) -> str:
 
 
 class TrendRows:
-    """The read queries behind trends; ``tags`` are always given, so each scan is a range of the key."""
+    """The read queries behind trends; ``tags`` are always given, so each scan is a range of an index."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -62,6 +63,6 @@ class TrendRows:
         return [(tag, week, n) for tag, week, n in rows]
 
     def plan(self, tags: Sequence[str], monday: str, until: str) -> list[str]:
-        """SQLite's plan for :meth:`weekly` (the benchmark and a test check it uses the key, not a scan)."""
+        """SQLite's plan for :meth:`weekly` (the benchmark and a test check it uses an index range, not a scan)."""
         rows = self.store.db.execute("EXPLAIN QUERY PLAN " + _weekly_sql(len(tags)), [monday, *tags, monday, until])
         return [row[3] for row in rows]
