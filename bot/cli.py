@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from bot import console
+from bot import console, trends
 from bot.clock import today_in
 from bot.config import RedactToken, Settings, load_settings, redact
 from bot.errors import NetworkUnavailable, PaperboyError
@@ -31,6 +31,7 @@ from bot.store.database import describe as describe_db_error
 from bot.taxonomy import UnknownTagError, require_tag
 from bot.top import SCORE_HELP, build_top, run_top
 from bot.top import empty_message as top_empty_message
+from bot.trends_chart import HEIGHT, WIDTH, render_png
 
 log = logging.getLogger("paperboy")
 
@@ -75,6 +76,13 @@ def _tag_arg(text: str) -> str:
     try:
         return require_tag(text)
     except UnknownTagError as exc:
+        raise argparse.ArgumentTypeError(str(exc).rstrip(".")) from None
+
+
+def _weeks_arg(text: str) -> int:
+    try:
+        return trends.check_weeks(text)
+    except trends.TrendsError as exc:
         raise argparse.ArgumentTypeError(str(exc).rstrip(".")) from None
 
 
@@ -150,6 +158,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--until", type=_day_arg, help="with --since (default: today)")
     e.add_argument("--force", action="store_true", help="ask again about papers already enriched")
     e.add_argument("--json", action="store_true", help="print done, failed, skipped and tokens as JSON")
+    tr = sub.add_parser("trends", help="distinct papers per tag per ISO week; --png draws the chart Discord shows")
+    tr.add_argument("--weeks", type=_weeks_arg, default=trends.DEFAULT_WEEKS, metavar="N",
+                    help=f"the last N ISO weeks, ending at the week of the newest stored day "
+                         f"(1-{trends.MAX_WEEKS}, default {trends.DEFAULT_WEEKS})")
+    tr.add_argument("--tag", type=_tag_arg, action="append", default=[], metavar="T",
+                    help=f"repeat for up to {trends.MAX_TAGS} tags (default: the {trends.TOP_TAGS} most active)")
+    tr.add_argument("--png", metavar="FILE", help=f"also write the chart, {WIDTH}x{HEIGHT} px, to FILE")
+    tr.add_argument("--json", action="store_true", help="range, weeks, tags, counts per week and totals")
 
     sub.add_parser("config", help="the settings in force (the token is never shown)")
     return p
@@ -313,6 +329,25 @@ def cmd_tags(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_trends(args: argparse.Namespace, settings: Settings) -> int:
+    tags = trends.check_tags(args.tag)
+    with _open_store(settings, readonly=True) as store:
+        result = trends.compute(store, tags=tags, weeks=args.weeks)
+    if args.png:
+        try:
+            with open(args.png, "wb") as f:
+                f.write(render_png(result))
+        except OSError as exc:
+            raise PaperboyError(f"Cannot write the chart to {args.png}: {exc.strerror or exc}.") from None
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        print(trends.format_table(result))
+        if args.png:
+            print(f"Chart written to {args.png}.")
+    return EXIT_OK
+
+
 CONNECT_HELP = """\
 To post this to Discord every day:
   1. Create an application at https://discord.com/developers/applications, add a bot, copy its token.
@@ -453,7 +488,7 @@ def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
 
 COMMANDS = {
     "import": cmd_import, "papers": cmd_papers, "paper": cmd_paper, "digest": cmd_digest, "tags": cmd_tags,
-    "top": cmd_top,
+    "top": cmd_top, "trends": cmd_trends,
     "run": cmd_run, "config": cmd_config, "export": cmd_export,
     "fetch": lambda a, s: asyncio.run(_fetch(s, a.date or today_in(s.timezone).isoformat(), a.source)),
     "backfill": lambda a, s: asyncio.run(_backfill(s, a)),

@@ -20,6 +20,7 @@ Why the shape it has:
 """
 
 
+from bot.store import _without_numpy  # noqa: F401  (first: sqlite-utils must not pull in numpy; see there)
 from bot.store.channels import ChannelRows
 from bot.store.core import Store
 from bot.store.ledger import Ledger

@@ -25,6 +25,7 @@ from bot.store.papers import PaperWrites
 from bot.store.queries import PaperQueries
 from bot.store.subscriptions import SubscriptionRows
 from bot.store.top import TopRows
+from bot.store.trends import TrendRows
 from bot.store.weekly import WeeklyRows
 
 log = logging.getLogger("bot.store")  # one logger for the whole store package
@@ -138,6 +139,11 @@ class Store(PaperWrites, PaperQueries):
     def weekly(self) -> WeeklyRows:
         """The ``weekly_recaps`` rows; :mod:`bot.weekly` holds their rules."""
         return WeeklyRows(self)
+
+    @cached_property
+    def trends(self) -> TrendRows:
+        """Distinct papers per tag per week (featured days only); weeks and labels in :mod:`bot.trends`."""
+        return TrendRows(self)
 
     @property
     def ledger(self) -> Ledger:

@@ -506,6 +506,8 @@ class FakeDiscord:
         self.deleted_messages: dict[int, dict[str, Any]] = {}
         self.message_edits: list[dict[str, Any]] = []
         self.reactions: list[dict[str, Any]] = []
+        #: The bytes of every uploaded attachment, by attachment id (Discord's CDN, for tests to read back).
+        self.attachment_data: dict[str, bytes] = {}
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
         self.command_syncs: list[dict[str, Any]] = []
@@ -1400,6 +1402,7 @@ class FakeDiscord:
                 continue
             f = files[index]
             aid = self.snowflake()
+            self.attachment_data[str(aid)] = f["data"]
             url = f"https://cdn.discordapp.invalid/attachments/{channel_id}/{aid}/{f['filename']}"
             out.append(
                 {
