@@ -1,0 +1,198 @@
+"""The learned half of the offline tagger: a sparse linear model shipped inside the package.
+
+Why a linear model in pure Python: the bot must tag with no network, no model hub and no heavy
+dependencies, and a paper has only a few hundred distinct words, so scoring 54 one-vs-rest
+logistic regressions over sparse features is a dictionary walk (a millisecond or so a paper).
+scikit-learn fits the weights once, in ``scripts/train_tagger.py``; this module only reads the
+weights file the script writes (``bot/tagger_model.json.gz``) and must compute exactly the features
+the script trained on, which is why the script imports :func:`features` from here.
+
+Features: the paper's content words and adjacent word pairs (title words counted twice, plus
+Hugging Face ``ai_keywords`` when present) as sublinear tf-idf with unit length, and the rule
+table's evidence for each tag (``bot.tag_rules``) as ``log1p`` of its in-context score, so the
+hand-written vocabulary and the learned weights vote together.
+
+Decision (``decide``): the main modality comes first, from a separate multinomial model of
+:func:`bot.taxonomy.modality_of` of the reference tags; then each tag is kept when its own
+probability reaches its own threshold (tuned by the script on out-of-fold predictions, so the
+number of tags follows the evidence, never a fixed count); a task of another modality than the main
+one needs a margin more. The list is ordered so ``modality_of`` of the answer is the main modality.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from collections import Counter
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from bot.models import Paper
+from bot.tag_rules import Fields, _fields, _in_context, _term, rule_scores
+from bot.taxonomy import ALL_TAGS, MODALITIES, MODALITY_OF
+
+#: Bumped whenever :func:`features` changes: a weights file trained on other features is refused.
+FEATURES_VERSION = 1
+#: The weights file's layout version (what :class:`LinearTagModel` reads).
+FORMAT_VERSION = 1
+MODEL_PATH = Path(__file__).with_name("tagger_model.json.gz")
+
+_ORDER = {t: i for i, t in enumerate(ALL_TAGS)}
+#: The digests name at most 5–6 tags; beyond 5 the likeliest extra tag is usually wrong.
+MAX_TAGS = 5
+
+
+class ModelFileError(ValueError):
+    """The weights file is missing, damaged or was written for other features."""
+
+
+def text_terms(fields: Fields) -> Counter[str]:
+    """Content words and adjacent pairs of one paper; title words count twice (titles name the task)."""
+    title, keywords, body = fields
+    bag: Counter[str] = Counter()
+    for tokens, weight in ((title, 2), (keywords, 1), (body, 1)):
+        prev = ""
+        for tok in tokens:
+            t = _term(tok)
+            if not t:
+                prev = ""  # a stopword, number or field border breaks a pair
+                continue
+            bag[t] += weight
+            if prev:
+                bag[f"{prev} {t}"] += weight
+            prev = t
+    return bag
+
+
+def rule_features(fields: Fields, paper: Paper) -> dict[str, float]:
+    """The rule table's in-context evidence per tag, log-scaled, as features named ``rule:TAG``."""
+    scores = _in_context(rule_scores(paper, fields))
+    return {f"rule:{tag}": math.log1p(s) for tag, s in sorted(scores.items()) if s > 0}
+
+
+def features(paper: Paper, idf: dict[str, float]) -> dict[str, float]:
+    """The model's input for one paper: unit-length tf-idf over ``idf``'s vocabulary, plus rule features."""
+    fields = _fields(paper)
+    text = {t: (1.0 + math.log(c)) * idf[t] for t, c in text_terms(fields).items() if t in idf}
+    norm = math.sqrt(sum(v * v for v in text.values())) or 1.0
+    out = {t: v / norm for t, v in text.items()}
+    out.update(rule_features(fields, paper))
+    return out
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+class LinearTagModel:
+    """The shipped weights: one-vs-rest tag probabilities and the main-modality distribution."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        if data.get("format") != FORMAT_VERSION or data.get("features_version") != FEATURES_VERSION:
+            raise ModelFileError(
+                f"the tagger weights are format {data.get('format')!r}/features {data.get('features_version')!r}, "
+                f"this code reads {FORMAT_VERSION}/{FEATURES_VERSION}; run scripts/train_tagger.py again."
+            )
+        self.meta: dict[str, Any] = {k: v for k, v in data.items() if k not in ("idf", "weights", "modality")}
+        self.idf: dict[str, float] = data["idf"]
+        self.labels: list[str] = data["labels"]
+        unknown = [t for t in self.labels if t not in _ORDER]
+        if unknown:
+            raise ModelFileError(f"the tagger weights name tags outside the taxonomy: {unknown[:3]}.")
+        self.bias: list[float] = data["bias"]
+        self.thresholds: dict[str, float] = data["thresholds"]
+        self.cross_margin: float = data["cross_margin"]
+        scale = data["scale"]
+        # feature -> ((label index, weight), ...): weights are stored as integers of 1/scale.
+        self.postings: dict[str, tuple[tuple[int, float], ...]] = {
+            f: tuple((i, w / scale) for i, w in pairs) for f, pairs in data["weights"].items()
+        }
+        mod = data["modality"]
+        self.modality_classes: list[str] = mod["classes"]
+        self.modality_bias: list[float] = mod["bias"]
+        self.modality_postings: dict[str, tuple[tuple[int, float], ...]] = {
+            f: tuple((i, w / scale) for i, w in pairs) for f, pairs in mod["weights"].items()
+        }
+
+    def probabilities(self, x: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
+        """(probability of each tag, probability of each main modality) for feature vector ``x``."""
+        z = list(self.bias)
+        zm = list(self.modality_bias)
+        for f, v in x.items():
+            for i, w in self.postings.get(f, ()):
+                z[i] += v * w
+            for i, w in self.modality_postings.get(f, ()):
+                zm[i] += v * w
+        top = max(zm)
+        exps = [math.exp(s - top) for s in zm]
+        total = sum(exps)
+        return (
+            {t: _sigmoid(s) for t, s in zip(self.labels, z, strict=True)},
+            {m: e / total for m, e in zip(self.modality_classes, exps, strict=True)},
+        )
+
+    def tag(self, paper: Paper, offsets: dict[str, float] | None = None) -> list[str]:
+        """The tags of one paper; ``offsets`` shift tag thresholds (what store learning adjusts)."""
+        x = features(paper, self.idf)
+        if not x:  # no known word and no rule cue: nothing to judge by
+            return ["Other"]
+        probs, modality = self.probabilities(x)
+        return decide(probs, modality, self.thresholds, self.cross_margin, offsets)
+
+
+def decide(probs: dict[str, float], modality: dict[str, float], thresholds: dict[str, float],
+           cross_margin: float, offsets: dict[str, float] | None = None) -> list[str]:
+    """Tags from probabilities: main modality first, then every tag over its own threshold.
+
+    Pure and deterministic (ties broken by taxonomy order). A task outside the main modality needs
+    ``cross_margin`` more; the main modality's own tag (or its best task) leads the list so
+    :func:`bot.taxonomy.modality_of` of the answer is the predicted main modality.
+    """
+    offsets = offsets or {}
+    main = min(modality, key=lambda m: (-modality[m], _ORDER[m]))
+
+    def over(tag: str) -> bool:
+        need = thresholds.get(tag, 1.0) + offsets.get(tag, 0.0)
+        if tag not in MODALITIES and MODALITY_OF[tag] != main and MODALITY_OF[tag] != "Other":
+            need += cross_margin
+        return probs.get(tag, 0.0) >= need
+
+    chosen = sorted((t for t in probs if over(t)), key=lambda t: (-probs[t], _ORDER[t]))
+    return _arrange(chosen, probs, main)[:MAX_TAGS]
+
+
+def _arrange(chosen: list[str], probs: dict[str, float], main: str) -> list[str]:
+    """``chosen`` (likeliest first) ordered so that :func:`modality_of` reads ``main`` first."""
+    if main == "Other":  # nothing of another modality may be read first: keep only Other's tags
+        pool = [t for t in chosen if MODALITY_OF[t] == "Other"]
+        return pool or [max(("Graph Machine Learning", "Other"), key=lambda t: (probs.get(t, 0.0), -_ORDER[t]))]
+    if main in chosen:
+        return [main, *(t for t in chosen if t != main)]
+    own = [t for t in chosen if MODALITY_OF[t] == main]
+    rest = [t for t in chosen if MODALITY_OF[t] != main]
+    if any(t in MODALITIES and t != "Other" for t in rest) or not own:
+        # Another modality tag, or no task of the main one, would be read first: name the main
+        # modality, by its tag or by its likeliest task when that is likelier (CV often stays implicit).
+        pool = [t for t in probs if MODALITY_OF[t] == main and t not in MODALITIES and t not in own]
+        best = min(pool, key=lambda t: (-probs[t], _ORDER[t])) if pool else None
+        implicit = best is not None and probs[best] > probs.get(main, 0.0)
+        if implicit and not any(t in MODALITIES and t != "Other" for t in rest):
+            return [str(best), *own, *rest]
+        return [main, *own, *rest]
+    return [*own, *rest]
+
+
+@cache
+def load_model(path: Path = MODEL_PATH) -> LinearTagModel:
+    """The shipped weights, read once per process (a second call returns the same object)."""
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise ModelFileError(f"cannot read the tagger weights {path}: {exc}") from exc
+    return LinearTagModel(data)
