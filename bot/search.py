@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from bot.models import Paper, parse_day
 from bot.store import Query, Store
-from bot.taxonomy import ALL_TAGS, UnknownTagError, require_tag
+from bot.taxonomy import ALL_TAGS, tag_or_refuse
 
 MAX_QUERY_CHARS = 200
 MAX_RESULTS = 100
@@ -37,13 +37,7 @@ def build_search(*, tags: list[str] | tuple[str, ...] = (), day: str | None = No
     parts: list[str] = []
     canonical: list[str] = []
     for tag in tags:
-        if len(tag) > 100:
-            raise SearchError("That tag name is too long; pick one from the suggestions.")
-        try:
-            canonical.append(require_tag(tag))
-        except UnknownTagError as exc:
-            hint = f" — did you mean {', '.join(exc.suggestions)}?" if exc.suggestions else ""
-            raise SearchError(f"No such tag {tag!r}{hint}") from None
+        canonical.append(tag_or_refuse(tag, SearchError))
     if canonical:
         parts.append(f"tag {' + '.join(canonical)}")
     if day and (since or until):

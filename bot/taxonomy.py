@@ -103,3 +103,15 @@ def modality_of(tags: list[str] | tuple[str, ...]) -> str:
         if tag in MODALITY_OF and MODALITY_OF[tag] != "Other":
             return MODALITY_OF[tag]
     return "Other"
+
+
+def tag_or_refuse(name: str, error: type[Exception]) -> str:
+    """The taxonomy's spelling of ``name`` (any case), or ``error`` carrying the sentence a person sees:
+    the closest real names when there are some. One wording for ``/papers``, ``papers``, ``trends``."""
+    if len(name) > 100:
+        raise error("That tag name is too long; pick one from the suggestions.")
+    try:
+        return require_tag(name)
+    except UnknownTagError as exc:
+        hint = f" — did you mean {', '.join(exc.suggestions)}?" if exc.suggestions else "."
+        raise error(f"No such tag {name.strip()!r}{hint}") from None

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from bot.errors import PaperboyError
-from bot.taxonomy import ALL_TAGS, UnknownTagError, require_tag
+from bot.taxonomy import ALL_TAGS, tag_or_refuse
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -59,13 +59,7 @@ def check_tags(names: Iterable[str]) -> list[str]:
     for name in names:
         if not name.strip():
             continue
-        if len(name) > 100:
-            raise TrendsError("That tag name is too long; pick one from the suggestions.")
-        try:
-            tags.append(require_tag(name))
-        except UnknownTagError as exc:
-            hint = f" — did you mean {', '.join(exc.suggestions)}?" if exc.suggestions else "."
-            raise TrendsError(f"No such tag {name.strip()!r}{hint}") from None
+        tags.append(tag_or_refuse(name, TrendsError))
     tags = list(dict.fromkeys(tags))
     if len(tags) > MAX_TAGS:
         raise TrendsError(f"One chart holds at most {MAX_TAGS} tags, and {len(tags)} were given.")

@@ -390,23 +390,20 @@ class HFClient:
 
     async def fetch_page(self, day: str, page: int) -> list[Any]:
         """One raw page (up to 100 entries) of Daily Papers for ``day``."""
-        data = await self._get_json(
-            "/api/daily_papers",
-            {"date": day, "limit": PAGE_SIZE, "p": page},
-            what=f"the papers of {day}",
-            bad_body=f"Hugging Face returned something that is not a list of papers for {day}.",
-            expect=list,
-        )
-        return data or []
+        return await self._listing_page({"date": day}, page, day)
 
     async def fetch_week_page(self, week: str, page: int) -> list[Any]:
         """One raw page (up to 100 entries) of the ``week=YYYY-Www`` listing: the week's featured papers
         with their upvotes now (:mod:`bot.upvotes` reads it to refresh the counts of recent days)."""
+        return await self._listing_page({"week": week}, page, f"week {week}")
+
+    async def _listing_page(self, which: dict[str, str], page: int, of: str) -> list[Any]:
+        """One page of ``/api/daily_papers`` for ``which`` (a day or a week, named ``of``); [] past the end."""
         data = await self._get_json(
             "/api/daily_papers",
-            {"week": week, "limit": PAGE_SIZE, "p": page},
-            what=f"the papers of week {week}",
-            bad_body=f"Hugging Face returned something that is not a list of papers for week {week}.",
+            {**which, "limit": PAGE_SIZE, "p": page},
+            what=f"the papers of {of}",
+            bad_body=f"Hugging Face returned something that is not a list of papers for {of}.",
             expect=list,
         )
         return data or []
