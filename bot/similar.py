@@ -1,0 +1,154 @@
+"""Papers like this one: the stored papers most like a given one, offline, from what the store holds.
+
+How (the numbers are measured in ``benchmarks/bench_similar.py``):
+
+1. The query paper's words — title (counted twice), summary and abstract, cut and stemmed exactly as
+   the full-text index cuts them — weighted by tf-idf, with document frequencies read from the index
+   (:class:`bot.store.similar.SimilarIndex`; no table, no model, nothing kept in RAM).
+2. Candidates: the papers the full-text index ranks best (BM25) for the query's most distinctive
+   words, plus the best of those that also carry one of its task tags. Words are taken while their
+   match lists stay short in total (``POSTING_BUDGET``), so a query costs the same at a million papers
+   as at a thousand — a very common word adds little evidence and would cost a walk of its whole list.
+3. Re-rank: ``score = TEXT_WEIGHT × text + TAG_WEIGHT × tags``, in [0, 1]. ``text`` is a candidate's
+   BM25 for those words divided by the query paper's own (1 = matches them as well as the paper
+   itself); ``tags`` is the weighted Jaccard overlap of the two tag sets, each tag weighted by its
+   rarity (a shared "Text-to-3D" says more than a shared "Natural Language Processing").
+
+The query paper never appears in its own answer, no paper appears twice, and scores never increase
+down the list (ties: arXiv id).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+from bot.errors import PaperboyError
+from bot.models import Paper, arxiv_id_from
+from bot.store import Store, tag_token
+from bot.store.similar import TEXT_COLUMNS
+from bot.taxonomy import TASKS
+
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 50
+QUERY_TERMS = 20  # distinctive words sent to the index
+POSTING_BUDGET = 30_000  # at most this many matches walked, summed over the words sent
+CANDIDATES = 100  # best text matches re-ranked
+TAG_CANDIDATES = 50  # best text matches that share a task tag, re-ranked too
+FIELD_WEIGHTS = {"title": 2.0, "summary": 1.0, "abstract": 1.0}
+TEXT_WEIGHT = 0.6
+TAG_WEIGHT = 0.4
+#: Task tags (not modalities, not the catch-all "Other"): what "about the same thing" means here.
+TASK_TAGS = frozenset(t for tasks in TASKS.values() for t in tasks) - {"Other"}
+SCORE_HELP = ("score: 0 to 1, higher is more alike; 0.6 x word overlap (BM25 over the paper's most distinctive "
+              "words, relative to the paper matching itself) + 0.4 x tag overlap (weighted by how rare each "
+              "tag is)")
+
+
+class SimilarError(PaperboyError):
+    """A reference that is not a paper id, or a paper the store does not hold: one sentence."""
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    paper: Paper
+    score: float
+
+
+def resolve(ref: str) -> str:
+    """The arXiv id in an id or an arXiv / Hugging Face link, or one sentence saying it is none."""
+    aid = arxiv_id_from((ref or "").strip())
+    if not aid:
+        raise SimilarError(f"{(ref or '')[:100]!r} is not an arXiv id or an arXiv/Hugging Face paper link.")
+    return aid
+
+
+def _idf(n: int, df: int) -> float:
+    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
+def query_terms(store: Store, paper: Paper) -> list[tuple[str, float, int]]:
+    """(term, tf-idf weight, document frequency) of the paper's words, heaviest first.
+
+    Words no other paper has (document frequency ≤ 1: the paper itself) cannot find anything and
+    are left out.
+    """
+    index = store.similar
+    fields = dict(zip(TEXT_COLUMNS, index.tokenizer.counts([paper.title, paper.summary, paper.abstract]),
+                      strict=True))
+    tf: Counter[str] = Counter()
+    for name, counts in fields.items():
+        for term, c in counts.items():
+            tf[term] += FIELD_WEIGHTS[name] * c
+    n = max(index.paper_count(), 1)
+    dfs = index.doc_freqs(sorted(tf))
+    out = [(t, (1.0 + math.log(f)) * _idf(n, dfs[t]), dfs[t]) for t, f in tf.items() if dfs[t] > 1]
+    return sorted(out, key=lambda x: (-x[1], x[0]))
+
+
+def _pick(store: Store, terms: list[tuple[str, float, int]]) -> list[str]:
+    """The heaviest words whose match lists fit the budget, and that the index reads back as themselves.
+
+    A stemmed term typed into FTS5 is stemmed again; Porter is not always idempotent, so a term
+    that would change is skipped rather than silently matching some other word.
+    """
+    picked: list[str] = []
+    walked = 0
+    head = terms[:QUERY_TERMS * 3]
+    again = store.similar.tokenizer.counts([t for t, _, _ in head])
+    for (term, _, df), back in zip(head, again, strict=True):
+        if len(picked) == QUERY_TERMS:
+            break
+        if walked + df > POSTING_BUDGET or list(back) != [term]:
+            continue
+        picked.append(term)
+        walked += df
+    return picked
+
+
+def _tag_weights(store: Store, tags: set[str]) -> dict[str, float]:
+    n = max(store.similar.paper_count(), 1)
+    dfs = store.similar.doc_freqs(sorted(tag_token(t) for t in tags))
+    return {t: _idf(n, dfs[tag_token(t)]) for t in tags}
+
+
+def similar_papers(store: Store, ref: str, limit: int = DEFAULT_LIMIT) -> tuple[Paper, list[Match]]:
+    """The query paper and up to ``limit`` stored papers most like it, most similar first."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise SimilarError(f"The limit must be a whole number from 1 to {MAX_LIMIT}, not {limit}.")
+    aid = resolve(ref)
+    paper = store.get(aid)
+    if paper is None:
+        raise SimilarError(f"Paper {aid} is not in the store; import or fetch the day it was featured first.")
+    terms = _pick(store, query_terms(store, paper))
+    if not terms:
+        return paper, []
+    words = "{" + " ".join(TEXT_COLUMNS) + "} : (" + " OR ".join(f'"{t}"' for t in terms) + ")"
+    index = store.similar
+    found = dict(index.matches(words, CANDIDATES + 1))
+    tasks = [t for t in paper.tags if t in TASK_TAGS]
+    if tasks:
+        tagged = f"({words}) AND tags_text : ({' OR '.join(tag_token(t) for t in tasks)})"
+        found.update(index.matches(tagged, TAG_CANDIDATES + 1))
+    found.pop(aid, None)
+    if not found:
+        return paper, []
+    own = index.self_match(words, aid) or max(found.values())
+    rows = index.texts(sorted(found))
+    query_tags = set(paper.tags)
+    weights = _tag_weights(store, query_tags | {t for r in rows.values() for t in r[3]})
+    scored = []
+    for other, bm25 in found.items():
+        tags = set(rows[other][3]) if other in rows else set()
+        union = sum(weights[t] for t in query_tags | tags)
+        tag_part = sum(weights[t] for t in query_tags & tags) / union if union else 0.0
+        text_part = min(bm25 / own, 1.0) if own > 0 else 0.0
+        scored.append((round(TEXT_WEIGHT * text_part + TAG_WEIGHT * tag_part, 4), other))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    out = []
+    for score, other in scored[:limit]:
+        got = store.get(other)
+        if got is not None:
+            out.append(Match(got, score))
+    return paper, out
