@@ -23,6 +23,7 @@ from bot.models import arxiv_id_from, parse_day
 from bot.pipeline import SOURCES, Fetcher, import_paths
 from bot.render import render_digest, strip_controls
 from bot.search import SearchError, build_search, empty_message, tag_table
+from bot.similar import DEFAULT_LIMIT, MAX_LIMIT, SCORE_HELP, similar_papers
 from bot.store import Store
 from bot.store.database import describe as describe_db_error
 from bot.taxonomy import UnknownTagError, require_tag
@@ -98,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     one = sub.add_parser("paper", help="one paper in full, by arXiv id or arXiv/HF URL")
     one.add_argument("id")
     one.add_argument("--json", action="store_true")
+
+    like = sub.add_parser("similar", help="the stored papers most like one paper, most similar first",
+                          epilog=f"--json: the papers --json items, each plus {SCORE_HELP}.")
+    like.add_argument("id", help="arXiv id, or an arXiv / Hugging Face paper link")
+    like.add_argument("--limit", type=int, default=DEFAULT_LIMIT, help=f"at most this many (1-{MAX_LIMIT})")
+    like.add_argument("--json", action="store_true", help="papers --json items plus score (see below)")
 
     d = sub.add_parser("digest", help="the day's digest exactly as it would be posted")
     d.add_argument("--date", type=_day_arg, default=None)
@@ -220,6 +227,21 @@ def cmd_paper(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_similar(args: argparse.Namespace, settings: Settings) -> int:
+    with _open_store(settings, readonly=True) as store:
+        paper, matches = similar_papers(store, args.id, args.limit)
+    if args.json:
+        _print_json([{**m.paper.to_dict(), "score": m.score} for m in matches])
+    elif not matches:
+        print(f"No stored paper is like {paper.arxiv_id} yet.")
+    else:
+        print(f"Papers like {console.clean(' '.join(paper.title.split()))} (arXiv:{paper.arxiv_id}), "
+              "most similar first:\n")
+        print("\n\n".join(f"{console.format_paper(m.paper, index=i)}\n   score {m.score:.4f}"
+                           for i, m in enumerate(matches, 1)))
+    return EXIT_OK
+
+
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     day = args.date or today_in(settings.timezone).isoformat()
     with _open_store(settings, readonly=True) as store:
@@ -303,6 +325,7 @@ def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
 
 COMMANDS = {
     "import": cmd_import, "papers": cmd_papers, "paper": cmd_paper, "digest": cmd_digest, "tags": cmd_tags,
+    "similar": cmd_similar,
     "run": cmd_run, "config": cmd_config,
     "fetch": lambda a, s: asyncio.run(_fetch(s, a.date or today_in(s.timezone).isoformat(), a.source)),
     "backfill": lambda a, s: asyncio.run(_backfill(s, a)),

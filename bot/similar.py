@@ -26,12 +26,15 @@ from dataclasses import dataclass
 
 from bot.errors import PaperboyError
 from bot.models import Paper, arxiv_id_from
+from bot.more_like_this import short_title, with_buttons
+from bot.render import escape_markdown, neutralize_mentions, render_papers_page, truncate
 from bot.store import Store, tag_token
 from bot.store.similar import TEXT_COLUMNS
 from bot.taxonomy import TASKS
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
+MAX_EMBEDS = 10  # one Discord message
 QUERY_TERMS = 20  # distinctive words sent to the index
 POSTING_BUDGET = 30_000  # at most this many matches walked, summed over the words sent
 CANDIDATES = 100  # best text matches re-ranked
@@ -152,3 +155,20 @@ def similar_papers(store: Store, ref: str, limit: int = DEFAULT_LIMIT) -> tuple[
         if got is not None:
             out.append(Match(got, score))
     return paper, out
+
+
+def similar_message(paper: Paper, matches: list[Match]) -> dict:
+    """The Discord answer: the matches as embeds (one message, ≤ 10), their scores in the header line,
+    and a "More like this" button under each, so a reader can keep following the thread."""
+    title = escape_markdown(neutralize_mentions(short_title(paper.title, 100) or paper.arxiv_id))
+    aid = escape_markdown(neutralize_mentions(paper.arxiv_id))
+    if not matches:
+        msg = render_papers_page([], page=1, pages=1, total=0, heading="")
+        msg["content"] = f"No stored paper is like {title} (arXiv:{aid}) yet."
+        return msg
+    papers = [m.paper for m in matches][:MAX_EMBEDS]
+    msg = render_papers_page(papers, page=1, pages=1, total=len(papers), heading="")
+    scores = ", ".join(f"{m.score:.2f}" for m in matches[:MAX_EMBEDS])
+    msg["content"] = truncate(f"🔎 **Papers like {title}** (arXiv:{aid}), most similar first · scores {scores} "
+                              "(0-1, 1 = as alike as the paper is to itself)", 2000)
+    return with_buttons(msg, papers)
