@@ -84,11 +84,9 @@ def build_store(path: Path, days: list[tuple[str, list[Paper]]]) -> dict[str, se
 def fts_baseline(store: Store, paper: Paper, limit: int = TOP) -> list[str]:
     """The plain full-text "more like this": the paper's rarest words, OR-ed, best BM25 first."""
     index = store.similar
-    counts = index.tokenizer.counts([f"{paper.title} {paper.summary} {paper.abstract}"])[0]
-    dfs = index.doc_freqs(sorted(counts))
-    rare = sorted((df, t) for t, df in dfs.items() if df > 1)[:10]
-    back = index.tokenizer.counts([t for _, t in rare])
-    words = [t for (_, t), b in zip(rare, back, strict=True) if list(b) == [t]]
+    words_of = index.tokenizer.surface_words([paper.title, paper.summary, paper.abstract])
+    dfs = index.doc_freqs(sorted(words_of))
+    words = [words_of[t] for _, t in sorted((df, t) for t, df in dfs.items() if df > 1)[:10]]
     if not words:
         return []
     found = index.matches(" OR ".join(f'"{w}"' for w in words), limit + 1)

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 
 from bot.models import Paper
-from bot.render import strip_controls, truncate
+from bot.render import neutralize_mentions, strip_controls, truncate
 
 PREFIX = "paperboy:similar:"
 #: What Discord hands back: the prefix and an arXiv id (new-style or old-style like hep-th/9901001).
@@ -34,7 +34,7 @@ def custom_id(arxiv_id: str) -> str:
 
 def short_title(title: str, limit: int = SHORT_TITLE) -> str:
     """The title on one line, cut at a word: before a colon when there is one ("SRMT: Shared ..." → "SRMT")."""
-    text = " ".join(strip_controls(title).split())
+    text = " ".join(neutralize_mentions(strip_controls(title)).split())  # labels never ping; keep them inert
     head = text.split(":", 1)[0].strip()
     if 3 <= len(head) < len(text):
         text = head
@@ -50,7 +50,9 @@ def button(paper: Paper, *, label: str | None = None) -> dict:
 
 def components(papers: Sequence[Paper]) -> list[dict]:
     """Action rows with one "More like this" button per paper (in order), or [] for no papers."""
-    papers = list(papers_by_id(papers).values())[:MAX_BUTTONS]
+    # Only a clean id makes a button: the custom id is sent verbatim and parsed back by CUSTOM_ID_RE.
+    papers = [p for p in papers_by_id(papers).values() if CUSTOM_ID_RE.fullmatch(custom_id(p.arxiv_id))]
+    papers = papers[:MAX_BUTTONS]
     one = len(papers) == 1
     buttons = [button(papers[0], label="More like this")] if one else [button(p) for p in papers]
     return [{"type": 1, "components": buttons[i:i + PER_ROW]} for i in range(0, len(buttons), PER_ROW)]

@@ -14,8 +14,8 @@ How (the numbers are measured in ``benchmarks/bench_similar.py``):
    itself); ``tags`` is the weighted Jaccard overlap of the two tag sets, each tag weighted by its
    rarity (a shared "Text-to-3D" says more than a shared "Natural Language Processing").
 
-The query paper never appears in its own answer, no paper appears twice, and scores never increase
-down the list (ties: arXiv id).
+The query paper never appears in its own answer, no paper appears twice, scores never increase down
+the list (ties: arXiv id), and a paper scoring 0 (after rounding to 4 places) is left out.
 """
 
 from __future__ import annotations
@@ -71,42 +71,35 @@ def _idf(n: int, df: int) -> float:
     return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
 
-def query_terms(store: Store, paper: Paper) -> list[tuple[str, float, int]]:
-    """(term, tf-idf weight, document frequency) of the paper's words, heaviest first.
-
-    Words no other paper has (document frequency ≤ 1: the paper itself) cannot find anything and
-    are left out.
-    """
+def query_terms(store: Store, paper: Paper) -> list[tuple[str, float, int, str]]:
+    """(term, tf-idf weight, document frequency, a word of the paper that means it) of the paper's
+    words, heaviest first. Words no other paper has (document frequency ≤ 1: the paper itself) cannot
+    find anything and are left out."""
     index = store.similar
-    fields = dict(zip(TEXT_COLUMNS, index.tokenizer.counts([paper.title, paper.summary, paper.abstract]),
-                      strict=True))
+    texts = [paper.title, paper.summary, paper.abstract]
+    fields = dict(zip(TEXT_COLUMNS, index.tokenizer.counts(texts), strict=True))
     tf: Counter[str] = Counter()
     for name, counts in fields.items():
         for term, c in counts.items():
             tf[term] += FIELD_WEIGHTS[name] * c
+    words = index.tokenizer.surface_words(texts)
     n = max(index.paper_count(), 1)
     dfs = index.doc_freqs(sorted(tf))
-    out = [(t, (1.0 + math.log(f)) * _idf(n, dfs[t]), dfs[t]) for t, f in tf.items() if dfs[t] > 1]
+    out = [(t, (1.0 + math.log(f)) * _idf(n, dfs[t]), dfs[t], words[t]) for t, f in tf.items()
+           if dfs[t] > 1 and t in words]
     return sorted(out, key=lambda x: (-x[1], x[0]))
 
 
-def _pick(store: Store, terms: list[tuple[str, float, int]]) -> list[str]:
-    """The heaviest words whose match lists fit the budget, and that the index reads back as themselves.
-
-    A stemmed term typed into FTS5 is stemmed again; Porter is not always idempotent, so a term
-    that would change is skipped rather than silently matching some other word.
-    """
+def _pick(terms: list[tuple[str, float, int, str]]) -> list[str]:
+    """The words of the heaviest terms whose match lists fit the budget together."""
     picked: list[str] = []
     walked = 0
-    head = terms[:QUERY_TERMS * 3]
-    again = store.similar.tokenizer.counts([t for t, _, _ in head])
-    for (term, _, df), back in zip(head, again, strict=True):
+    for _, _, df, word in terms:
         if len(picked) == QUERY_TERMS:
             break
-        if walked + df > POSTING_BUDGET or list(back) != [term]:
-            continue
-        picked.append(term)
-        walked += df
+        if walked + df <= POSTING_BUDGET:
+            picked.append(word)
+            walked += df
     return picked
 
 
@@ -124,7 +117,7 @@ def similar_papers(store: Store, ref: str, limit: int = DEFAULT_LIMIT) -> tuple[
     paper = store.get(aid)
     if paper is None:
         raise SimilarError(f"Paper {aid} is not in the store; import or fetch the day it was featured first.")
-    terms = _pick(store, query_terms(store, paper))
+    terms = _pick(query_terms(store, paper))
     if not terms:
         return paper, []
     words = "{" + " ".join(TEXT_COLUMNS) + "} : (" + " OR ".join(f'"{t}"' for t in terms) + ")"
@@ -148,6 +141,7 @@ def similar_papers(store: Store, ref: str, limit: int = DEFAULT_LIMIT) -> tuple[
         tag_part = sum(weights[t] for t in query_tags & tags) / union if union else 0.0
         text_part = min(bm25 / own, 1.0) if own > 0 else 0.0
         scored.append((round(TEXT_WEIGHT * text_part + TAG_WEIGHT * tag_part, 4), other))
+    scored = [s for s in scored if s[0] > 0]  # no evidence at all (rounded to 0) is not "like it"
     scored.sort(key=lambda s: (-s[0], s[1]))
     out = []
     for score, other in scored[:limit]:

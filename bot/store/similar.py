@@ -12,6 +12,7 @@ uses — run on a throw-away in-memory FTS5 table, so a query's terms are exactl
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -22,6 +23,7 @@ from bot.store.migrations import _FTS_KEY, _ROWID_MASK
 if TYPE_CHECKING:
     from bot.store.core import Store
 
+_WORD = re.compile(r"[^\W_]+")  # what unicode61 keeps as one token: letters and digits
 VOCAB = "paperboy_fts_vocab"  # in the connection's temp schema: never written to the file
 #: The columns of ``papers_fts`` (m005), for bm25 weights: title counts double, authors not at all.
 BM25_WEIGHTS = {"title": 2.0, "authors": 0.0, "summary": 1.0, "abstract": 1.0, "tags_text": 0.0}
@@ -58,6 +60,19 @@ class Tokenizer:
                 out[doc - 1][term] += 1
         finally:
             conn.execute("ROLLBACK")  # the table stays empty between calls
+        return out
+
+    def surface_words(self, texts: Sequence[str]) -> dict[str, str]:
+        """Each term of ``texts`` → a word of the texts that the tokenizer turns into it (first seen wins).
+
+        A query must name a term by such a word: FTS5 stems query words too, and Porter is not
+        idempotent ("diffusion" → "diffus" → "diffu"), so a stem typed back would miss.
+        """
+        words = list(dict.fromkeys(w.casefold() for t in texts for w in _WORD.findall(t)))
+        out: dict[str, str] = {}
+        for word, counts in zip(words, self.counts(words), strict=True):
+            if len(counts) == 1:
+                out.setdefault(next(iter(counts)), word)
         return out
 
     def close(self) -> None:
