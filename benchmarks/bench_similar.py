@@ -14,7 +14,9 @@ common with it (fewer than 10 answers count as misses). Three methods, same run,
 - ``similar``: :func:`bot.similar.similar_papers`;
 - ``fts rarest words``: the plain full-text "more like this" — the query paper's 10 rarest words
   (seen in at least one other paper) OR-ed through FTS5, best BM25 first;
-- ``random``: 10 other papers drawn at random (seeded).
+- ``random``: 10 other papers drawn at random (seeded);
+- and, to show what each half of the score brings, ``similar`` re-ranked by its words alone and by its
+  tags alone (same candidates).
 
 Latency. ``--scale N`` times ``similar_papers`` (and the FTS baseline) for ``--queries`` random papers
 of the synthetic N-paper store of ``benchmarks/synth.py`` (built and cached on first use: ~16 min and
@@ -25,6 +27,7 @@ growth of the process over the queries (the index stays on disk; nothing is cach
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import resource
@@ -33,6 +36,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -40,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bot import similar  # noqa: E402
 from bot.models import Paper  # noqa: E402
 from bot.similar import TASK_TAGS, similar_papers  # noqa: E402
 from bot.sources.digest import load_file  # noqa: E402
@@ -84,9 +89,9 @@ def build_store(path: Path, days: list[tuple[str, list[Paper]]]) -> dict[str, se
 def fts_baseline(store: Store, paper: Paper, limit: int = TOP) -> list[str]:
     """The plain full-text "more like this": the paper's rarest words, OR-ed, best BM25 first."""
     index = store.similar
-    words_of = index.tokenizer.surface_words([paper.title, paper.summary, paper.abstract])
-    dfs = index.doc_freqs(sorted(words_of))
-    words = [words_of[t] for _, t in sorted((df, t) for t, df in dfs.items() if df > 1)[:10]]
+    words_of = set(index.tokenizer.surface_words([paper.title, paper.summary, paper.abstract]).values())
+    dfs = index.capped_doc_freqs(sorted(words_of), similar.df_cap(index.paper_count()))
+    words = [w for _, w in sorted((df, w) for w, df in dfs.items() if df > 1)[:10]]
     if not words:
         return []
     found = index.matches(" OR ".join(f'"{w}"' for w in words), limit + 1)
@@ -96,6 +101,17 @@ def fts_baseline(store: Store, paper: Paper, limit: int = TOP) -> list[str]:
 def share(query: str, answer: list[str], truth: dict[str, set[str]]) -> float:
     hits = sum(1 for other in answer[:TOP] if truth.get(other, set()) & truth[query])
     return hits / TOP
+
+
+@contextlib.contextmanager
+def reweighted(text: float, tags: float) -> Iterator[None]:
+    """The ablation rows: the same candidates, re-ranked by words alone or by tags alone."""
+    saved = similar.TEXT_WEIGHT, similar.TAG_WEIGHT
+    similar.TEXT_WEIGHT, similar.TAG_WEIGHT = text, tags
+    try:
+        yield
+    finally:
+        similar.TEXT_WEIGHT, similar.TAG_WEIGHT = saved
 
 
 def relevance(data: Path) -> None:
@@ -110,10 +126,14 @@ def relevance(data: Path) -> None:
             ids = sorted(truth)
             queries = [a for a in ids if truth[a]]
             tagger_ok = sum(1 for a in queries if set(store.tags_of(a)) & truth[a]) / len(queries)
-            rows = {"similar": [], "fts rarest words": [], "random": []}
+            rows = {"similar": [], "  words only": [], "  tags only": [], "fts rarest words": [], "random": []}
             for aid in queries:
                 paper, matches = similar_papers(store, aid, TOP)
                 rows["similar"].append(share(aid, [m.paper.arxiv_id for m in matches], truth))
+                for name, weights in (("  words only", (1.0, 0.0)), ("  tags only", (0.0, 1.0))):
+                    with reweighted(*weights):
+                        _, matches = similar_papers(store, aid, TOP)
+                    rows[name].append(share(aid, [m.paper.arxiv_id for m in matches], truth))
                 rows["fts rarest words"].append(share(aid, fts_baseline(store, paper), truth))
                 others = [o for o in rng.sample(ids, TOP + 1) if o != aid][:TOP]
                 rows["random"].append(share(aid, others, truth))

@@ -3,16 +3,17 @@
 How (the numbers are measured in ``benchmarks/bench_similar.py``):
 
 1. The query paper's words — title (counted twice), summary and abstract, cut and stemmed exactly as
-   the full-text index cuts them — weighted by tf-idf, with document frequencies read from the index
-   (:class:`bot.store.similar.SimilarIndex`; no table, no model, nothing kept in RAM).
+   the full-text index cuts them — weighted by tf-idf. How many papers have a word is counted in the
+   index up to a cap (:func:`df_cap`); words at the cap are too common to say much and are dropped,
+   so a common word costs no more than a rare one (:class:`bot.store.similar.SimilarIndex`; no
+   table, no model, nothing kept in RAM).
 2. Candidates: the papers the full-text index ranks best (BM25) for the query's most distinctive
-   words, plus the best of those that also carry one of its task tags. Words are taken while their
-   match lists stay short in total (``POSTING_BUDGET``), so a query costs the same at a million papers
-   as at a thousand — a very common word adds little evidence and would cost a walk of its whole list.
+   words (each with a short match list, under the cap), plus the best of those that also carry one
+   of its task tags.
 3. Re-rank: ``score = TEXT_WEIGHT × text + TAG_WEIGHT × tags``, in [0, 1]. ``text`` is a candidate's
    BM25 for those words divided by the query paper's own (1 = matches them as well as the paper
-   itself); ``tags`` is the weighted Jaccard overlap of the two tag sets, each tag weighted by its
-   rarity (a shared "Text-to-3D" says more than a shared "Natural Language Processing").
+   itself); ``tags`` is the weighted Jaccard overlap of the two tag sets, a task tag weighing 1 and
+   a modality 0.5 (a shared "Text-to-3D" says more than a shared "Computer Vision").
 
 The query paper never appears in its own answer, no paper appears twice, scores never increase down
 the list (ties: arXiv id), and a paper scoring 0 (after rounding to 4 places) is left out.
@@ -36,7 +37,7 @@ DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
 MAX_EMBEDS = 10  # one Discord message
 QUERY_TERMS = 20  # distinctive words sent to the index
-POSTING_BUDGET = 30_000  # at most this many matches walked, summed over the words sent
+DF_CAP = 300  # words are counted up to this many papers (see df_cap): bounds the work per word
 CANDIDATES = 100  # best text matches re-ranked
 TAG_CANDIDATES = 50  # best text matches that share a task tag, re-ranked too
 FIELD_WEIGHTS = {"title": 2.0, "summary": 1.0, "abstract": 1.0}
@@ -45,8 +46,8 @@ TAG_WEIGHT = 0.4
 #: Task tags (not modalities, not the catch-all "Other"): what "about the same thing" means here.
 TASK_TAGS = frozenset(t for tasks in TASKS.values() for t in tasks) - {"Other"}
 SCORE_HELP = ("score: 0 to 1, higher is more alike; 0.6 x word overlap (BM25 over the paper's most distinctive "
-              "words, relative to the paper matching itself) + 0.4 x tag overlap (weighted by how rare each "
-              "tag is)")
+              "words, relative to the paper matching itself) + 0.4 x tag overlap (weighted Jaccard; a task tag "
+              "weighs 1, a modality 0.5)")
 
 
 class SimilarError(PaperboyError):
@@ -71,10 +72,19 @@ def _idf(n: int, df: int) -> float:
     return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
 
+def df_cap(n: int) -> int:
+    """Words in more papers than this are too common to find anything by (5% of papers, 50 to 300)."""
+    return max(50, min(DF_CAP, n // 20))
+
+
 def query_terms(store: Store, paper: Paper) -> list[tuple[str, float, int, str]]:
     """(term, tf-idf weight, document frequency, a word of the paper that means it) of the paper's
-    words, heaviest first. Words no other paper has (document frequency ≤ 1: the paper itself) cannot
-    find anything and are left out."""
+    distinctive words, heaviest first.
+
+    Left out: words no other paper has (document frequency ≤ 1: the paper itself), which cannot find
+    anything, and words at least :func:`df_cap` papers have, which are counted only up to that cap
+    (so that a common word costs no more than a rare one) and say little about the subject.
+    """
     index = store.similar
     texts = [paper.title, paper.summary, paper.abstract]
     fields = dict(zip(TEXT_COLUMNS, index.tokenizer.counts(texts), strict=True))
@@ -82,31 +92,23 @@ def query_terms(store: Store, paper: Paper) -> list[tuple[str, float, int, str]]
     for name, counts in fields.items():
         for term, c in counts.items():
             tf[term] += FIELD_WEIGHTS[name] * c
-    words = index.tokenizer.surface_words(texts)
+    words = {t: w for t, w in index.tokenizer.surface_words(texts).items() if t in tf}
     n = max(index.paper_count(), 1)
-    dfs = index.doc_freqs(sorted(tf))
-    out = [(t, (1.0 + math.log(f)) * _idf(n, dfs[t]), dfs[t], words[t]) for t, f in tf.items()
-           if dfs[t] > 1 and t in words]
+    cap = df_cap(n)
+    counted = index.capped_doc_freqs(sorted(set(words.values())), cap)
+    out = [(t, (1.0 + math.log(tf[t])) * _idf(n, counted[w]), counted[w], w) for t, w in words.items()
+           if 1 < counted[w] < cap]
     return sorted(out, key=lambda x: (-x[1], x[0]))
 
 
 def _pick(terms: list[tuple[str, float, int, str]]) -> list[str]:
-    """The words of the heaviest terms whose match lists fit the budget together."""
-    picked: list[str] = []
-    walked = 0
-    for _, _, df, word in terms:
-        if len(picked) == QUERY_TERMS:
-            break
-        if walked + df <= POSTING_BUDGET:
-            picked.append(word)
-            walked += df
-    return picked
+    """The words of the heaviest terms (each one's match list is short: under the cap)."""
+    return [word for _, _, _, word in terms[:QUERY_TERMS]]
 
 
-def _tag_weights(store: Store, tags: set[str]) -> dict[str, float]:
-    n = max(store.similar.paper_count(), 1)
-    dfs = store.similar.doc_freqs(sorted(tag_token(t) for t in tags))
-    return {t: _idf(n, dfs[tag_token(t)]) for t in tags}
+def _tag_weight(tag: str) -> float:
+    """A shared task says more than a shared modality ("Text-to-3D" against "Computer Vision")."""
+    return 1.0 if tag in TASK_TAGS else 0.5
 
 
 def similar_papers(store: Store, ref: str, limit: int = DEFAULT_LIMIT) -> tuple[Paper, list[Match]]:
@@ -133,7 +135,7 @@ def similar_papers(store: Store, ref: str, limit: int = DEFAULT_LIMIT) -> tuple[
     own = index.self_match(words, aid) or max(found.values())
     rows = index.texts(sorted(found))
     query_tags = set(paper.tags)
-    weights = _tag_weights(store, query_tags | {t for r in rows.values() for t in r[3]})
+    weights = {t: _tag_weight(t) for t in query_tags | {t for r in rows.values() for t in r[3]}}
     scored = []
     for other, bm25 in found.items():
         tags = set(rows[other][3]) if other in rows else set()

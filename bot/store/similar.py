@@ -1,10 +1,12 @@
-"""The SQL behind "papers like this one" (:mod:`bot.similar` holds the scoring): term statistics read
+"""The SQL behind "papers like this one" (:mod:`bot.similar` holds the scoring): word statistics read
 from the full-text index itself, candidate retrieval through it, and the store's own tokenizer.
 
-Why no table of its own: everything the ranking needs is already on disk. FTS5 keeps, for every
-term, the number of papers that contain it (read through an ``fts5vocab`` table, one b-tree seek a
-term), and it ranks matches with BM25. So the similar-papers index is the full-text index the store
-maintains anyway: nothing to build, nothing to keep in step, nothing held in RAM between queries.
+Why no table of its own: everything the ranking needs is already on disk. FTS5 ranks matches with
+BM25, and how many papers contain a word is a count of its matches — capped, because FTS5 keeps no
+document frequency and walking a common word's whole match list is what makes a query slow (its
+``fts5vocab`` table does exactly that walk: 3-6 s for one paper's ~200 words at a million papers).
+So the similar-papers index is the full-text index the store maintains anyway: nothing to build,
+nothing to keep in step, nothing held in RAM between queries.
 
 Words are cut and stemmed by SQLite's own ``porter unicode61`` tokenizer — the one ``papers_fts``
 uses — run on a throw-away in-memory FTS5 table, so a query's terms are exactly the index's terms.
@@ -24,7 +26,6 @@ if TYPE_CHECKING:
     from bot.store.core import Store
 
 _WORD = re.compile(r"[^\W_]+")  # what unicode61 keeps as one token: letters and digits
-VOCAB = "paperboy_fts_vocab"  # in the connection's temp schema: never written to the file
 #: The columns of ``papers_fts`` (m005), for bm25 weights: title counts double, authors not at all.
 BM25_WEIGHTS = {"title": 2.0, "authors": 0.0, "summary": 1.0, "abstract": 1.0, "tags_text": 0.0}
 TEXT_COLUMNS = ("title", "summary", "abstract")
@@ -87,40 +88,20 @@ class SimilarIndex:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.tokenizer = Tokenizer()
-        self._vocab_ready = False
-
-    def _vocab(self) -> str:
-        """The temp ``fts5vocab`` table over ``papers_fts`` (made once per connection).
-
-        A read-only store sets ``query_only``, which also refuses temp tables; the file stays guarded
-        by its ``mode=ro`` open, so the pragma is lifted for this one statement (temp schema only).
-        """
-        if not self._vocab_ready:
-            db = self.store.db
-            query_only = db.execute("PRAGMA query_only").fetchone()[0]
-            if query_only:
-                db.execute("PRAGMA query_only = OFF")
-            try:
-                db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{VOCAB} USING fts5vocab(main, papers_fts, 'row')")
-            finally:
-                if query_only:
-                    db.execute("PRAGMA query_only = ON")
-            self._vocab_ready = True
-        return VOCAB
 
     def paper_count(self) -> int:
         """About how many papers there are: the largest rowid (O(log n); papers are never deleted)."""
         return self.store.db.execute("SELECT coalesce(max(rowid), 0) FROM papers").fetchone()[0]
 
-    def doc_freqs(self, terms: Iterable[str]) -> dict[str, int]:
-        """How many papers contain each term anywhere in the index (absent terms: 0)."""
-        vocab = self._vocab()
-        sql = f"SELECT doc FROM temp.{vocab} WHERE term = ?"
-        out = {}
-        for term in terms:
-            row = self.store.db.execute(sql, [term]).fetchone()
-            out[term] = row[0] if row else 0
-        return out
+    def capped_doc_freqs(self, words: Iterable[str], cap: int) -> dict[str, int]:
+        """How many papers match each word, counted up to ``cap`` (``cap`` means "at least that many").
+
+        Why not ``fts5vocab``: FTS5 stores no document frequency; its vocabulary table counts a term's
+        whole match list on every lookup (3-6 s for a paper's ~200 words at a million papers). A capped
+        count stops after ``cap`` matches, so a common word costs no more than a rare one.
+        """
+        sql = "SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?)"
+        return {w: self.store.db.execute(sql, [f'"{w}"', cap]).fetchone()[0] for w in words}
 
     def texts(self, arxiv_ids: Sequence[str]) -> dict[str, tuple[str, str, str, list[str]]]:
         """(title, summary, abstract, tags) of each paper found."""
