@@ -37,7 +37,12 @@ DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
 MAX_EMBEDS = 10  # one Discord message
 QUERY_TERMS = 20  # distinctive words sent to the index
-DF_CAP = 300  # words are counted up to this many papers (see df_cap): bounds the work per word
+DF_CAP = 100  # words are counted up to this many papers (see df_cap): bounds the work per word
+#: Words never worth counting: in every paper, whatever the store (each would cost a capped count).
+_STOPWORD_TEXT = """a an and are as at be been by can for from has have in into is it its of on or our
+that the their these this to was we were which while with without both each more most not than such
+using use used also based via new how when where who what all any one two three over under between"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 CANDIDATES = 100  # best text matches re-ranked
 TAG_CANDIDATES = 50  # best text matches that share a task tag, re-ranked too
 FIELD_WEIGHTS = {"title": 2.0, "summary": 1.0, "abstract": 1.0}
@@ -73,7 +78,7 @@ def _idf(n: int, df: int) -> float:
 
 
 def df_cap(n: int) -> int:
-    """Words in more papers than this are too common to find anything by (5% of papers, 50 to 300)."""
+    """Words in more papers than this are too common to find anything by (5% of papers, 50 to 100)."""
     return max(50, min(DF_CAP, n // 20))
 
 
@@ -92,7 +97,8 @@ def query_terms(store: Store, paper: Paper) -> list[tuple[str, float, int, str]]
     for name, counts in fields.items():
         for term, c in counts.items():
             tf[term] += FIELD_WEIGHTS[name] * c
-    words = {t: w for t, w in index.tokenizer.surface_words(texts).items() if t in tf}
+    words = {t: w for t, w in index.tokenizer.surface_words(texts).items()
+             if t in tf and w not in STOPWORDS and len(w) > 2 and not w.isdigit()}
     n = max(index.paper_count(), 1)
     cap = df_cap(n)
     counted = index.capped_doc_freqs(sorted(set(words.values())), cap)
