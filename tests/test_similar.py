@@ -159,3 +159,15 @@ def test_cli_json_is_papers_json_plus_score_and_errors_are_one_line(six):
                                             "was featured first.")]:
         code, out, err = paperboy("similar", *args, db=six)
         assert (code, out, err) == (1, "", f"paperboy: {sentence}\n")
+
+
+def test_words_are_named_by_a_word_of_the_text_and_counted_up_to_the_cap(six):
+    with Store(six, readonly=True) as store:
+        index = store.similar
+        # Porter is not idempotent: "diffus" typed back into FTS5 would be stemmed again, to "diffu"
+        assert index.tokenizer.surface_words(["Diffusion models", "diffusing"]) == {
+            "diffus": "diffusion", "model": "models"}
+        assert index.tokenizer.counts(["diffus"]) == [{"diffu": 1}]
+        assert index.capped_doc_freqs(["diffusion", "video", "long", "zzz"], 100) == {
+            "diffusion": 3, "video": 3, "long": 15, "zzz": 0}  # long: Q, A, E and the 12 fillers
+        assert index.capped_doc_freqs(["long"], 5) == {"long": 5}
