@@ -26,10 +26,13 @@ from bot.periods import Period, PeriodError, parse_month, parse_range, parse_wee
 from bot.pipeline import SOURCES, Fetcher, import_paths
 from bot.render import render_digest, strip_controls
 from bot.search import SearchError, build_search, empty_message, tag_table
+from bot.similar import DEFAULT_LIMIT, MAX_LIMIT, similar_papers
+from bot.similar import SCORE_HELP as SIMILAR_SCORE_HELP
 from bot.store import Store
 from bot.store.database import describe as describe_db_error
 from bot.taxonomy import UnknownTagError, require_tag
-from bot.top import SCORE_HELP, build_top, run_top
+from bot.top import SCORE_HELP as TOP_SCORE_HELP
+from bot.top import build_top, run_top
 from bot.top import empty_message as top_empty_message
 from bot.trends_chart import HEIGHT, WIDTH, render_png
 
@@ -121,6 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
     one.add_argument("id")
     one.add_argument("--json", action="store_true")
 
+    like = sub.add_parser("similar", help="the stored papers most like one paper, most similar first",
+                          epilog=f"--json: the papers --json items, each plus {SIMILAR_SCORE_HELP}.")
+    like.add_argument("id", help="arXiv id, or an arXiv / Hugging Face paper link")
+    like.add_argument("--limit", type=int, default=DEFAULT_LIMIT, help=f"at most this many (1-{MAX_LIMIT})")
+    like.add_argument("--json", action="store_true", help="papers --json items plus score (see below)")
+
     d = sub.add_parser("digest", help="the day's digest exactly as it would be posted")
     d.add_argument("--date", type=_day_arg, default=None)
     d.add_argument("--tag", type=_tag_arg, action="append", default=[], help="repeat: papers with any of them")
@@ -128,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--json", action="store_true", help="the exact message payloads sent to Discord")
 
     top = sub.add_parser("top", help="a week's, month's or range's most upvoted papers (ties: newest first)",
-                         description=f"Papers featured in the period, most upvoted first; {SCORE_HELP}.")
+                         description=f"Papers featured in the period, most upvoted first; {TOP_SCORE_HELP}.")
     when = top.add_mutually_exclusive_group(required=True)
     when.add_argument("--week", type=_period_arg(parse_week), help="an ISO week, YYYY-Www (e.g. 2025-W04)")
     when.add_argument("--month", type=_period_arg(parse_month), help="a month, YYYY-MM")
@@ -276,6 +285,21 @@ def cmd_paper(args: argparse.Namespace, settings: Settings) -> int:
         _print_json(paper.to_dict())
     else:
         print(console.format_paper(paper))
+    return EXIT_OK
+
+
+def cmd_similar(args: argparse.Namespace, settings: Settings) -> int:
+    with _open_store(settings, readonly=True) as store:
+        paper, matches = similar_papers(store, args.id, args.limit)
+    if args.json:
+        _print_json([{**m.paper.to_dict(), "score": m.score} for m in matches])
+    elif not matches:
+        print(f"No stored paper is like {paper.arxiv_id} yet.")
+    else:
+        print(f"Papers like {console.clean(' '.join(paper.title.split()))} (arXiv:{paper.arxiv_id}), "
+              "most similar first:\n")
+        print("\n\n".join(f"{console.format_paper(m.paper, index=i)}\n   score {m.score:.4f}"
+                           for i, m in enumerate(matches, 1)))
     return EXIT_OK
 
 
@@ -488,7 +512,7 @@ def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
 
 COMMANDS = {
     "import": cmd_import, "papers": cmd_papers, "paper": cmd_paper, "digest": cmd_digest, "tags": cmd_tags,
-    "top": cmd_top, "trends": cmd_trends,
+    "top": cmd_top, "trends": cmd_trends, "similar": cmd_similar,
     "run": cmd_run, "config": cmd_config, "export": cmd_export,
     "fetch": lambda a, s: asyncio.run(_fetch(s, a.date or today_in(s.timezone).isoformat(), a.source)),
     "backfill": lambda a, s: asyncio.run(_backfill(s, a)),

@@ -550,10 +550,12 @@ def digest_messages(
     highlight = list(highlight_tags)
     embeds = [paper_embed(p, day=day, highlight_tags=highlight) for p in papers]
     header = header_content(day, papers, title=title)
+    from bot.more_like_this import with_buttons  # here: that module builds on this one's text helpers
+
     if layout == "channel":
-        return [(message, tuple(papers[i].arxiv_id for i in group))
+        return [(with_buttons(message, [papers[i] for i in group]), tuple(papers[i].arxiv_id for i in group))
                 for message, group in pack_embed_groups(embeds, content=header)]
-    singles = ((_message("", [e]), (p.arxiv_id,)) for p, e in zip(papers, embeds, strict=True))
+    singles = ((with_buttons(_message("", [e]), [p]), (p.arxiv_id,)) for p, e in zip(papers, embeds, strict=True))
     return [(_message(header, []), ()), *singles]
 
 

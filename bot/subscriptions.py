@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from bot.more_like_this import with_buttons
 from bot.render import mention_message, render_papers_page, truncate
 from bot.store import Store
 from bot.taxonomy import require_tag
@@ -121,7 +122,8 @@ def plan_dm(store: Store, tags: list[str], day: str, cap: int = DEFAULT_DAILY_CA
     papers.sort(key=lambda p: (-p.upvotes, p.arxiv_id))
     shown = papers[:cap]
     matched = sorted({t for p in papers for t in p.tags if t in tags})
-    message = render_papers_page(shown, page=1, pages=1, total=len(papers), heading=day, highlight_tags=tags)
+    message = with_buttons(render_papers_page(shown, page=1, pages=1, total=len(papers), heading=day,
+                                              highlight_tags=tags), shown)  # "More like this" per paper
     more = len(papers) - len(shown)
     lines = [f"📬 **Your papers for {day}** — {len(papers)} matched {', '.join(matched)}."]
     if more:

@@ -13,6 +13,7 @@ import aiohttp
 import discord
 
 from bot.delivery import SendError
+from bot.discord.more_like_this import payload_view
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -79,10 +80,12 @@ class DiscordSender:
     async def send(self, channel_id: str, payload: dict, *, nonce: str) -> str:
         channel = self.client.get_partial_messageable(int(channel_id))
         embeds = [discord.Embed.from_dict(e) for e in payload.get("embeds", [])]
+        view = payload_view(payload)  # "More like this" buttons; presses go to the DynamicItem, not to a view
         await self.limiter.acquire()
         try:
             message = await channel.send(content=payload.get("content") or None, embeds=embeds,
-                                         allowed_mentions=allowed(payload), nonce=nonce)
+                                         allowed_mentions=allowed(payload), nonce=nonce,
+                                         **({"view": view} if view else {}))
         except _ERRORS as exc:
             raise classify(exc) from exc
         return str(message.id)

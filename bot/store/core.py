@@ -23,6 +23,7 @@ from bot.store.ledger import Ledger
 from bot.store.migrations import _expected_schema, migrations
 from bot.store.papers import PaperWrites
 from bot.store.queries import PaperQueries
+from bot.store.similar import SimilarIndex
 from bot.store.subscriptions import SubscriptionRows
 from bot.store.top import TopRows
 from bot.store.trends import TrendRows
@@ -145,6 +146,11 @@ class Store(PaperWrites, PaperQueries):
         """Distinct papers per tag per week (featured days only); weeks and labels in :mod:`bot.trends`."""
         return TrendRows(self)
 
+    @cached_property
+    def similar(self) -> SimilarIndex:
+        """Term statistics and candidate retrieval for "papers like this one" (scoring in :mod:`bot.similar`)."""
+        return SimilarIndex(self)
+
     @property
     def ledger(self) -> Ledger:
         """The delivery ledger stamped with the store's clock (a Deliverer makes its own with its clock)."""
@@ -155,6 +161,8 @@ class Store(PaperWrites, PaperQueries):
         return self.db.execute("PRAGMA data_version").fetchone()[0]
 
     def close(self) -> None:
+        if "similar" in self.__dict__:
+            self.similar.close()
         self.db.close()
 
     def __enter__(self) -> Store:

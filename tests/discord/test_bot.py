@@ -41,16 +41,17 @@ def logged_failures(caplog) -> list[tuple[str, str]]:
 
 def test_extensions_are_every_module_in_the_cogs_folder():
     files = sorted(p.stem for p in COGS_DIR.glob("*.py") if not p.stem.startswith("_"))
-    assert files == ["admin", "papers", "schedule", "subscriptions", "top", "trends"]
+    assert files == ["admin", "papers", "schedule", "similar", "subscriptions", "top", "trends"]
     assert extensions() == [f"bot.discord.cogs.{f}" for f in files]
 
 
 async def test_every_extension_loads_in_the_real_bot(seeded, fake_discord):
     async with started(seeded, fake_discord) as bot:
         assert sorted(bot.extensions) == extensions()
-        assert sorted(bot.cogs) == ["Admin", "Papers", "Schedule", "Subscriptions", "Top", "Trends"]
+        assert sorted(bot.cogs) == ["Admin", "Papers", "Schedule", "Similar", "Subscriptions", "Top", "Trends"]
         assert sorted(c["name"] for c in fake_discord.global_commands) == [
-            "digest", "paper", "papers", "subscribe", "subscriptions", "tags", "top", "trends", "unsubscribe"]
+            "digest", "paper", "papers", "similar", "subscribe", "subscriptions", "tags", "top", "trends",
+            "unsubscribe"]
 
 
 # ---- one error handler for every cog ---------------------------------------------------------------------

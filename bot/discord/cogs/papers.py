@@ -14,8 +14,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.more_like_this import view_for
 from bot.discord.tree import LiveViews, PrivateView
-from bot.models import arxiv_id_from
+from bot.models import Paper, arxiv_id_from
 from bot.render import paper_embed, render_papers_page
 from bot.search import (
     MAX_QUERY_CHARS,
@@ -46,6 +47,12 @@ def to_discord(message: dict) -> dict:
     """A rendered payload as keyword arguments for discord.py's send/edit."""
     return {"content": message.get("content") or None,
             "embeds": [discord.Embed.from_dict(e) for e in message.get("embeds", [])]}
+
+
+def more_like_this(paper: Paper) -> dict:
+    """The persistent "More like this" button under one paper (``view=`` for send_message)."""
+    view = view_for([paper])
+    return {"view": view} if view else {}
 
 
 class Pager(PrivateView):
@@ -167,7 +174,7 @@ class Papers(commands.Cog):
                 ephemeral=True, allowed_mentions=NONE)
             return
         await interaction.response.send_message(embed=discord.Embed.from_dict(paper_embed(found, show_sources=True)),
-                                                allowed_mentions=NONE)
+                                                allowed_mentions=NONE, **more_like_this(found))
 
     @app_commands.command(name="tags", description="Tags with paper counts, all time and the last 7 days")
     @per_user_cooldown()
