@@ -69,6 +69,15 @@ class Pager(PrivateView):
         self.message: discord.InteractionMessage | None = None
         self._sync_buttons()
 
+    async def answer(self, interaction: discord.Interaction, *, private: bool) -> None:
+        """Answer ``interaction`` with the first page; the buttons only when there is a page to turn to."""
+        kwargs = to_discord(self.render())
+        if self.results.pages() > 1:
+            await interaction.response.send_message(**kwargs, view=self, ephemeral=private, allowed_mentions=NONE)
+            self.message = await interaction.original_response()
+        else:
+            await interaction.response.send_message(**kwargs, ephemeral=private, allowed_mentions=NONE)
+
     def render(self) -> dict:
         return render_papers_page(self.results.page(self.page), page=self.page + 1, pages=self.results.pages(),
                                   total=self.results.total_label, heading=self.heading)
@@ -146,12 +155,7 @@ class Papers(commands.Cog):
                                                     allowed_mentions=NONE)
             return
         pager = Pager(results, search.heading, interaction.user.id, self.views, timeout=self.page_timeout)
-        kwargs = to_discord(pager.render())
-        if results.pages() > 1:
-            await interaction.response.send_message(**kwargs, view=pager, ephemeral=private, allowed_mentions=NONE)
-            pager.message = await interaction.original_response()
-        else:
-            await interaction.response.send_message(**kwargs, ephemeral=private, allowed_mentions=NONE)
+        await pager.answer(interaction, private=private)
 
     @papers.autocomplete("tag")
     async def _tag_complete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

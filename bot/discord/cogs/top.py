@@ -15,7 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.cogs.papers import NONE, Pager, per_user_cooldown, to_discord
+from bot.discord.cogs.papers import Pager, per_user_cooldown
 from bot.discord.tree import LiveViews
 from bot.errors import PaperboyError
 from bot.periods import PeriodError, period_containing
@@ -56,12 +56,7 @@ class Top(commands.Cog):
             raise PaperboyError(empty_message(request))
         pager = Pager(result, request.heading, interaction.user.id, self.views,  # type: ignore[arg-type]
                       timeout=self.page_timeout, command="top")
-        kwargs = to_discord(pager.render())
-        if result.pages() > 1:
-            await interaction.response.send_message(**kwargs, view=pager, ephemeral=private, allowed_mentions=NONE)
-            pager.message = await interaction.original_response()
-        else:
-            await interaction.response.send_message(**kwargs, ephemeral=private, allowed_mentions=NONE)
+        await pager.answer(interaction, private=private)
 
     @top.autocomplete("tag")
     async def _tag_complete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
