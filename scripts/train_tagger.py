@@ -150,7 +150,7 @@ def fit(papers: Sequence[Paper], config: dict[str, Any] = CONFIG) -> dict[str, A
     counts = Counter(t for p in papers for t in p.tags)
     labels = [t for t in ALL_TAGS if counts[t] >= config["min_positives"]]
     scale = config["scale"]
-    weights: dict[str, list[list[int]]] = {}
+    weights: dict[str, list[int]] = {}  # feature -> [label index, weight, label index, weight, ...]
     bias: list[float] = []
     for li, tag in enumerate(labels):
         y = np.array([tag in p.tags for p in papers], dtype=int)
@@ -158,19 +158,19 @@ def fit(papers: Sequence[Paper], config: dict[str, Any] = CONFIG) -> dict[str, A
         clf.fit(x_tags, y)
         bias.append(round(float(clf.intercept_[0]), 6))
         for fi in np.flatnonzero(np.abs(clf.coef_[0]) >= config["prune"]):
-            weights.setdefault(tag_names[fi], []).append([li, int(np.rint(clf.coef_[0][fi] * scale))])
+            weights.setdefault(tag_names[fi], []).extend([li, int(np.rint(clf.coef_[0][fi] * scale))])
     y_mod = [modality_of(p.tags) for p in papers]
     classes = [m for m in ALL_TAGS if m in set(y_mod)]
     mclf = LogisticRegression(C=config["modality_C"], solver="lbfgs", max_iter=2000, random_state=0)
     mclf.fit(x, np.array([classes.index(m) for m in y_mod]))
-    mweights: dict[str, list[list[int]]] = {}
+    mweights: dict[str, list[int]] = {}
     coef = mclf.coef_ if len(classes) > 2 else np.vstack([-mclf.coef_[0] / 2, mclf.coef_[0] / 2])
     intercept = mclf.intercept_ if len(classes) > 2 else np.array([-mclf.intercept_[0] / 2, mclf.intercept_[0] / 2])
     for fi in range(len(names)):
         pairs = [[ci, int(np.rint(coef[ci][fi] * scale))] for ci in range(len(classes))]
         pairs = [pr for pr in pairs if abs(pr[1]) >= config["prune"] * scale]
         if pairs:
-            mweights[names[fi]] = pairs
+            mweights[names[fi]] = [x for pair in pairs for x in pair]
     return {
         "format": FORMAT_VERSION,
         "features_version": FEATURES_VERSION,

@@ -98,7 +98,7 @@ def _labelled(data_dir: Path) -> list[Paper]:
 def test_shipped_weights_match_what_the_training_script_declares() -> None:
     model = load_model()
     tt = _trainer()
-    assert model.meta["format"] == FORMAT_VERSION == 1
+    assert model.meta["format"] == FORMAT_VERSION == 2
     assert model.meta["features_version"] == FEATURES_VERSION == 2
     assert model.meta["trainer_version"] == tt.TRAINER_VERSION
     assert model.meta["config_sha256"] == tt.config_sha256()
