@@ -135,6 +135,12 @@ _HF_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 MAX_URL = 2048  # Discord refuses longer embed URLs
 
 
+#: Characters no URL we pass on may hold: whitespace (``\s`` is ``str.isspace``), C0 controls, DEL,
+#: and what Discord's Markdown or a browser would read as the URL's end. One regex search: a loop
+#: over the characters was a quarter of parsing a Hugging Face day.
+_URL_BAD_CHAR = re.compile(r'[\s\x00-\x1f\x7f"<>\\`{}|^]')
+
+
 def hf_thumbnail(value: object) -> str | None:
     """``value`` if it is an https URL on a Hugging Face host that an embed may show, else None.
 
@@ -144,7 +150,7 @@ def hf_thumbnail(value: object) -> str | None:
     """
     if not isinstance(value, str) or not value or len(value) > MAX_URL:
         return None
-    if any(c.isspace() or ord(c) < 32 or c in '"<>\\`{}|^' for c in value) or "\x7f" in value:
+    if _URL_BAD_CHAR.search(value):
         return None
     try:
         parts = urlsplit(value)
