@@ -238,6 +238,9 @@ async def _backfill(settings: Settings, args: argparse.Namespace) -> int:
         raise PaperboyError(f"--until {until} is before --since {since}.")
     total = (until - since).days + 1
     counts = {"papers": 0, "skipped": 0}
+    # No tqdm monitor thread: a process with one thread can fork its parse-and-tag workers, which start
+    # in milliseconds (see bot/tag_worker.py); the bar is redrawn at every day anyway.
+    tqdm.monitor_interval = 0
     with _open_store(settings) as store, tqdm(total=total, unit="day", file=sys.stderr,
                                               disable=None, desc="backfill") as bar:
         def progress(day: str, n: int) -> None:

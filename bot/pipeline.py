@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 from aiolimiter import AsyncLimiter
@@ -26,9 +22,10 @@ from bot.errors import PaperboyError
 from bot.models import Paper, check_papers
 from bot.sources import digest as digest_files
 from bot.sources.arxiv import ArxivClient, arxiv_limiter
-from bot.sources.hf import HFClient, hf_limiter, parse_day_pages
+from bot.sources.hf import HFClient, hf_limiter
 from bot.store import Store, UpsertStats
 from bot.store import papers as paper_writes
+from bot.tag_worker import TagWorkers
 from bot.tagging import Tagger, tag_missing
 
 log = logging.getLogger(__name__)
@@ -37,10 +34,7 @@ SOURCES = ("hf", "arxiv")
 
 
 BACKFILL_CONCURRENCY = 16  # days in flight: 16 × 100 ms of latency hides behind the parse and store work of a day
-# Two workers: one parses and tags a day while the other's result is being stored; on the 60-day
-# benchmark one worker was the bottleneck (5.1-6.3x over sequential) and two keep up (6.4-6.6x).
-TAG_WORKERS = 2
-TAG_WORKER_MIN_DAYS = 8  # from this many days on, a backfill tags in a worker process (starting one costs ~0.5 s)
+TAG_WORKER_MIN_DAYS = 8  # from this many days on, a backfill also parses and tags in worker processes
 LEARN_FROM = 5000  # most recent digest-tagged papers the tagger learns from: ~1 s of work, plenty of signal
 TAGGER_MAX_AGE = timedelta(hours=6)
 
@@ -49,6 +43,12 @@ def learned_tagger(store: Store) -> Tagger:
     """A tagger that has also learned from the digest-tagged papers already in the store."""
     tagger = Tagger()
     tagger.learn(store.labelled_papers(LEARN_FROM))
+    return tagger
+
+
+def _learned(labelled: list[Paper]) -> Tagger:
+    tagger = Tagger()
+    tagger.learn(labelled)
     return tagger
 
 
@@ -123,41 +123,6 @@ def import_paths(store: Store, paths: Iterable[str | Path]) -> ImportReport:
     return report
 
 
-_worker_tagger: Tagger | None = None  # the tagger of a tagging worker process (see Fetcher.backfill)
-
-
-def _init_tag_worker(tagger: Tagger) -> None:
-    global _worker_tagger
-    _worker_tagger = tagger
-
-
-def _tag_in_worker(papers: list[Paper]) -> list[Paper]:
-    assert _worker_tagger is not None, "_init_tag_worker runs first"
-    return tag_missing(papers, _worker_tagger)
-
-
-def _parse_and_tag_in_worker(pages: list[list], day: str, capped: bool) -> tuple[list[Paper], list[str]]:
-    """A Hugging Face day's raw pages → tagged papers and warnings, in the worker process: parsing a
-    day costs about as much CPU as storing it, so it runs beside the event loop too."""
-    papers, warnings = parse_day_pages(pages, day, capped=capped)
-    return _tag_in_worker(papers), warnings
-
-
-def tag_worker(tagger: Tagger) -> ProcessPoolExecutor:
-    """``TAG_WORKERS`` worker processes, each holding a copy of ``tagger``, started at once.
-
-    Parsing and tagging a day are pure-Python CPU work; in processes of their own they run beside the
-    event loop's downloading and storing instead of taking turns with them for the one GIL (spawned,
-    not forked: the parent has threads and an event loop). A worker is started by its first job, and
-    starting one takes a few hundred milliseconds: a no-op each starts them while the first days download.
-    """
-    pool = ProcessPoolExecutor(max_workers=TAG_WORKERS, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_tag_worker, initargs=(tagger,))
-    for _ in range(TAG_WORKERS):
-        pool.submit(int)
-    return pool
-
-
 @dataclass(slots=True)
 class FetchResult:
     day: str
@@ -192,8 +157,7 @@ class Fetcher:
         bot keeps answering commands meanwhile (the labelled set only changes with digest imports)."""
         if self._tagger is None or self.clock.now() - self._tagger_made > TAGGER_MAX_AGE:
             labelled = list(store.labelled_papers(LEARN_FROM))
-            tagger = Tagger()
-            await asyncio.to_thread(tagger.learn, labelled)
+            tagger = await asyncio.to_thread(_learned, labelled)  # reading the weights takes ~0.1 s too
             self._tagger, self._tagger_made = tagger, self.clock.now()
         return self._tagger
 
@@ -273,8 +237,8 @@ class Fetcher:
         already recorded are skipped. ``progress(day, papers)`` is called as each day completes, in
         any order, and with ``-1`` for each day skipped. The first failing day cancels the days
         still in flight and its error is raised; the days completed before stay stored.
-        Results come back in day order. From :data:`TAG_WORKER_MIN_DAYS` days on, tagging runs in
-        :func:`tag_worker`'s process, beside this loop's parsing and storing.
+        Results come back in day order. From :data:`TAG_WORKER_MIN_DAYS` days on, parsing and
+        tagging also run in :class:`~bot.tag_worker.TagWorkers`' processes, beside this loop's storing.
         """
         if concurrency < 1:
             raise PaperboyError(f"Backfill concurrency must be at least 1, not {concurrency}.")
@@ -287,46 +251,34 @@ class Fetcher:
                     progress(day, -1)
         if not todo:
             return []
-        tagger = await self.tagger(store)
+        # The workers first: before self.tagger() starts a thread, this process can still fork them.
+        workers = TagWorkers() if concurrency > 1 and len(todo) >= TAG_WORKER_MIN_DAYS else None
         gate = asyncio.Semaphore(concurrency)
-        worker = tag_worker(tagger) if concurrency > 1 and len(todo) >= TAG_WORKER_MIN_DAYS else None
-        broken = False
-        loop = asyncio.get_running_loop()
-
-        async def in_worker(func: Callable[..., Any], *args: Any) -> Any:
-            """``func(*args)`` in the worker; None when there is none or it broke (then this process does it)."""
-            nonlocal broken
-            if worker is None or broken:
-                return None
-            try:
-                return await loop.run_in_executor(worker, func, *args)
-            except BrokenProcessPool:  # the worker could not start or died: parse and tag in this process
-                if not broken:
-                    log.warning("the tagging worker process failed; parsing and tagging in this process")
-                broken = True
-                return None
+        # The downloads start at once; the tagger (its weights read and its store learning done on a
+        # thread) is needed only when the first day is in.
+        learned = asyncio.ensure_future(self.tagger(store))
 
         async def one(day: str) -> FetchResult:
-            # Only the network holds a slot of the gate: a day waiting for the worker lets the next download start.
+            # Only the network holds a slot of the gate: a day waiting for a worker lets the next download start.
             client = self._client(source)
-            if worker is not None and isinstance(client, HFClient):
+            if workers is not None and isinstance(client, HFClient):
                 async with gate:
                     pages, capped = await client.fetch_day_pages(day)
-                done = await in_worker(_parse_and_tag_in_worker, pages, day, capped)
-                papers, warnings = done if done is not None else parse_day_pages(pages, day, capped=capped)
+                papers, warnings = await workers.parse_and_tag(pages, day, capped, await learned)
             else:
                 async with gate:
                     papers, warnings = await self._download(day, source)
-                if papers and not all(p.tags for p in papers):
-                    papers = await in_worker(_tag_in_worker, papers) or papers  # else store_papers tags them
-            result = self._store_day(store, day, source, papers, warnings, tagger)
+                if workers is not None and papers and not all(p.tags for p in papers):
+                    papers = await workers.tag(papers, await learned)
+            result = self._store_day(store, day, source, papers, warnings, await learned)
             if progress:
                 progress(day, len(result.papers))
             return result
 
-        tasks = [asyncio.create_task(one(day), name=f"backfill {day}") for day in todo]
+        tasks: list[asyncio.Task[FetchResult]] = []
         results: list[FetchResult] = []
         try:
+            tasks = [asyncio.create_task(one(day), name=f"backfill {day}") for day in todo]
             for next_done in asyncio.as_completed(tasks):
                 results.append(await next_done)
         except BaseException:  # a failed day, or the backfill itself cancelled: stop the days in flight
@@ -335,6 +287,9 @@ class Fetcher:
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
         finally:
-            if worker is not None:
-                worker.shutdown(wait=True, cancel_futures=True)
+            if not learned.done():
+                learned.cancel()
+            await asyncio.gather(learned, return_exceptions=True)
+            if workers is not None:
+                await workers.shutdown()
         return sorted(results, key=lambda r: r.day)
