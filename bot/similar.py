@@ -130,21 +130,28 @@ def similar_papers(store: Store, ref: str, limit: int = DEFAULT_LIMIT) -> tuple[
         return paper, []
     words = "{" + " ".join(TEXT_COLUMNS) + "} : (" + " OR ".join(f'"{t}"' for t in terms) + ")"
     index = store.similar
-    found = dict(index.matches(words, CANDIDATES + 1))
-    tasks = [t for t in paper.tags if t in TASK_TAGS]
-    if tasks:
-        tagged = f"({words}) AND tags_text : ({' OR '.join(tag_token(t) for t in tasks)})"
-        found.update(index.matches(tagged, TAG_CANDIDATES + 1))
-    found.pop(aid, None)
-    if not found:
+    # Every match, ranked: each word is in fewer than the cap's papers, so there are fewer than
+    # QUERY_TERMS x cap of them, and BM25 scores them all anyway to find the best.
+    ranked = index.ranked(words, QUERY_TERMS * df_cap(max(index.paper_count(), 1)))
+    own_rowid = index.rowid_of(aid)
+    own = next((score for k, score in ranked if k == own_rowid), 0.0)
+    ranked = [(k, score) for k, score in ranked if k != own_rowid]
+    if not ranked:
         return paper, []
-    own = index.self_match(words, aid) or max(found.values())
-    rows = index.texts(sorted(found))
+    chosen = dict(ranked[:CANDIDATES])
+    tasks = [t for t in paper.tags if t in TASK_TAGS]
+    if tasks:  # the best matches that also share a task tag, wherever they rank
+        tagged = index.rowids_matching(f"({words}) AND tags_text : ({' OR '.join(tag_token(t) for t in tasks)})")
+        chosen.update([(k, score) for k, score in ranked if k in tagged][:TAG_CANDIDATES])
+    names = index.ids_of(list(chosen))
+    found = {names[k]: score for k, score in chosen.items() if k in names}
+    own = own or max(found.values())
+    tags_of = index.tags(sorted(found))
     query_tags = set(paper.tags)
-    weights = {t: _tag_weight(t) for t in query_tags | {t for r in rows.values() for t in r[3]}}
+    weights = {t: _tag_weight(t) for t in query_tags | {t for tags in tags_of.values() for t in tags}}
     scored = []
     for other, bm25 in found.items():
-        tags = set(rows[other][3]) if other in rows else set()
+        tags = set(tags_of.get(other, ()))
         union = sum(weights[t] for t in query_tags | tags)
         tag_part = sum(weights[t] for t in query_tags & tags) / union if union else 0.0
         text_part = min(bm25 / own, 1.0) if own > 0 else 0.0

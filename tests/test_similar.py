@@ -171,3 +171,17 @@ def test_words_are_named_by_a_word_of_the_text_and_counted_up_to_the_cap(six):
         assert index.capped_doc_freqs(["diffusion", "video", "long", "zzz"], 100) == {
             "diffusion": 3, "video": 3, "long": 15, "zzz": 0}  # long: Q, A, E and the 12 fillers
         assert index.capped_doc_freqs(["long"], 5) == {"long": 5}
+
+
+def test_a_word_found_at_the_cap_is_not_counted_again_until_the_cap_rises(six):
+    with Store(six, readonly=True) as store:
+        index = store.similar
+        statements: list[str] = []
+        store.db.conn.set_trace_callback(statements.append)
+        assert index.capped_doc_freqs(["long", "video"], 5) == {"long": 5, "video": 3}
+        assert index.capped_doc_freqs(["long", "video"], 5) == {"long": 5, "video": 3}
+        assert index.capped_doc_freqs(["long"], 20) == {"long": 15}  # a higher cap: counted again
+        store.db.conn.set_trace_callback(None)
+    counts = [s for s in statements if s.startswith("SELECT (SELECT count(*)")]  # not FTS5's own SQL
+    assert [s.count("MATCH") for s in counts] == [2, 1, 1]
+    assert "'\"video\"'" in counts[1] and "'\"long\"'" in counts[2]

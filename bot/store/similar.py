@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from bot.store.migrations import _FTS_KEY, _ROWID_MASK
+from bot.store.migrations import _ROWID_MASK
 
 if TYPE_CHECKING:
     from bot.store.core import Store
@@ -82,12 +82,19 @@ class Tokenizer:
             self._conn = None
 
 
+#: Words remembered as too common to count again (see :meth:`SimilarIndex.capped_doc_freqs`): ~5 MB at most.
+COMMON_MEMORY = 50_000
+#: Words counted per SQL statement: one statement of scalar subqueries instead of one per word.
+COUNT_BATCH = 100
+
+
 class SimilarIndex:
     """Read-only queries for :mod:`bot.similar` over ``papers_fts`` and ``papers``."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.tokenizer = Tokenizer()
+        self._common: dict[str, int] = {}  # word -> the cap it was found to reach
 
     def paper_count(self) -> int:
         """About how many papers there are: the largest rowid (O(log n); papers are never deleted)."""
@@ -98,25 +105,72 @@ class SimilarIndex:
 
         Why not ``fts5vocab``: FTS5 stores no document frequency; its vocabulary table counts a term's
         whole match list on every lookup (3-6 s for a paper's ~200 words at a million papers). A capped
-        count stops after ``cap`` matches, so a common word costs no more than a rare one.
-        """
-        sql = "SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?)"
-        return {w: self.store.db.execute(sql, [f'"{w}"', cap]).fetchone()[0] for w in words}
+        count stops after ``cap`` matches, so a common word costs no more than a rare one: ~70 µs,
+        nearly all of it opening the word's match list.
 
-    def texts(self, arxiv_ids: Sequence[str]) -> dict[str, tuple[str, str, str, list[str]]]:
-        """(title, summary, abstract, tags) of each paper found."""
+        Why a word that reached the cap is remembered (up to :data:`COMMON_MEMORY` words, for the life
+        of the process): most of a paper's words are common, so counting them again was most of a
+        query's time, and the answer hardly ever changes — papers are never deleted, so a word's count
+        falls only if stored texts are rewritten without it.
+        """
+        out: dict[str, int] = {}
+        todo: list[str] = []
+        for w in words:
+            if self._common.get(w, 0) >= cap:
+                out[w] = cap
+            else:
+                todo.append(w)
+        one = "(SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?))"
+        for i in range(0, len(todo), COUNT_BATCH):
+            chunk = todo[i:i + COUNT_BATCH]
+            row = self.store.db.execute("SELECT " + ", ".join([one] * len(chunk)),
+                                        [x for w in chunk for x in (f'"{w}"', cap)]).fetchone()
+            out.update(zip(chunk, row, strict=True))
+        if len(self._common) >= COMMON_MEMORY:
+            self._common.clear()  # bounded memory; the next queries learn the common words again
+        self._common.update((w, cap) for w in todo if out[w] >= cap)
+        return out
+
+    def ranked(self, expression: str, limit: int) -> list[tuple[int, float]]:
+        """(papers rowid, BM25 score ≥ 0, higher = better) of the best ``limit`` matches of an FTS5
+        expression, best first (ties: older rowid first). Row ids, not arXiv ids: joining every match
+        to ``papers`` cost more than ranking them; :meth:`ids_of` names the few that are kept."""
+        weights = ", ".join(str(w) for w in BM25_WEIGHTS.values())
+        sql = (f"SELECT rowid & {_ROWID_MASK}, -bm25(papers_fts, {weights}) AS s FROM papers_fts "
+               f"WHERE papers_fts MATCH ? ORDER BY s DESC, rowid & {_ROWID_MASK} LIMIT ?")
+        return [(k, float(score)) for k, score in self.store.db.execute(sql, [expression, limit])]
+
+    def rowids_matching(self, expression: str) -> set[int]:
+        """The papers rowids matching an FTS5 expression, unranked.
+
+        Why no BM25 here: to rank, FTS5 counts every phrase's matches, and a tag token's are a good
+        part of the store (10-20 ms at a million papers); filtering by it costs a millisecond."""
+        sql = f"SELECT rowid & {_ROWID_MASK} FROM papers_fts WHERE papers_fts MATCH ?"
+        return {k for (k,) in self.store.db.execute(sql, [expression])}
+
+    def rowid_of(self, arxiv_id: str) -> int | None:
+        row = self.store.db.execute("SELECT rowid FROM papers WHERE arxiv_id = ?", [arxiv_id]).fetchone()
+        return row[0] if row else None
+
+    def ids_of(self, rowids: Sequence[int]) -> dict[int, str]:
+        """papers rowid → arXiv id, for those found."""
+        out: dict[int, str] = {}
+        for i in range(0, len(rowids), 500):
+            chunk = list(rowids[i:i + 500])
+            marks = ",".join("?" * len(chunk))
+            out.update(self.store.db.execute(f"SELECT rowid, arxiv_id FROM papers WHERE rowid IN ({marks})", chunk))
+        return out
+
+    def tags(self, arxiv_ids: Sequence[str]) -> dict[str, list[str]]:
+        """The tags of each paper, in their order (papers without tags are left out)."""
         if not arxiv_ids:
             return {}
         marks = ",".join("?" * len(arxiv_ids))
-        out: dict[str, tuple[str, str, str, list[str]]] = {}
-        for aid, title, summary, abstract in self.store.db.execute(
-                f"SELECT arxiv_id, title, summary, abstract FROM papers WHERE arxiv_id IN ({marks})", list(arxiv_ids)):
-            out[aid] = (title, summary, abstract, [])
+        out: dict[str, list[str]] = {}
         for aid, tag in self.store.db.execute(
                 f"SELECT arxiv_id, tag FROM paper_tags WHERE arxiv_id IN ({marks}) ORDER BY arxiv_id, position",
                 list(arxiv_ids)):
-            if aid in out:
-                out[aid][3].append(tag)
+            out.setdefault(aid, []).append(tag)
         return out
 
     def matches(self, expression: str, limit: int) -> list[tuple[str, float]]:
@@ -126,15 +180,6 @@ class SimilarIndex:
                "FROM papers_fts WHERE papers_fts MATCH ? ORDER BY score LIMIT ?) m "
                f"JOIN papers p ON p.rowid = m.k & {_ROWID_MASK} ORDER BY m.score, p.arxiv_id")
         return [(aid, float(score)) for aid, score in self.store.db.execute(sql, [expression, limit])]
-
-    def self_match(self, expression: str, arxiv_id: str) -> float:
-        """The BM25 score of ``arxiv_id`` itself for ``expression`` (0 when it does not match)."""
-        weights = ", ".join(str(w) for w in BM25_WEIGHTS.values())
-        key = _FTS_KEY.format(t="p")
-        row = self.store.db.execute(
-            f"SELECT -bm25(papers_fts, {weights}) FROM papers_fts WHERE papers_fts MATCH ? "
-            f"AND rowid = (SELECT {key} FROM papers p WHERE p.arxiv_id = ?)", [expression, arxiv_id]).fetchone()
-        return float(row[0]) if row else 0.0
 
     def ids_at(self, rowids: Sequence[int]) -> list[str]:
         """The arXiv ids of papers by rowid, in the order given (missing rowids left out): for benchmarks."""
