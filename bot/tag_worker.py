@@ -77,6 +77,7 @@ class TagWorkers:
         self._pool: ProcessPoolExecutor | None = None
         self._started: list[Future[None]] = []
         self._starting: asyncio.Future[None] | None = None
+        log.debug("%d parse-and-tag worker processes, started by %s", workers, self.method)
         if self.method == "fork":
             load_model().warm()  # ~0.2 s: read and built here once, every forked worker has them
             try:
