@@ -45,6 +45,7 @@ using use used also based via new how when where who what all any one two three 
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 CANDIDATES = 100  # best text matches re-ranked
 TAG_CANDIDATES = 50  # best text matches that share a task tag, re-ranked too
+RESOLVE_BATCH = 25  # candidates whose ids and tags are read at a time (see similar_papers)
 FIELD_WEIGHTS = {"title": 2.0, "summary": 1.0, "abstract": 1.0}
 TEXT_WEIGHT = 0.6
 TAG_WEIGHT = 0.4
@@ -112,6 +113,11 @@ def _pick(terms: list[tuple[str, float, int, str]]) -> list[str]:
     return [word for _, _, _, word in terms[:QUERY_TERMS]]
 
 
+def _text_part(bm25: float, own: float) -> float:
+    """A candidate's BM25 for the query words relative to the paper's own (1 = as well as itself)."""
+    return min(bm25 / own, 1.0) if own > 0 else 0.0
+
+
 def _tag_weight(tag: str) -> float:
     """A shared task says more than a shared modality ("Text-to-3D" against "Computer Vision")."""
     return 1.0 if tag in TASK_TAGS else 0.5
@@ -143,20 +149,31 @@ def similar_papers(store: Store, ref: str, limit: int = DEFAULT_LIMIT) -> tuple[
     if tasks:  # the best matches that also share a task tag, wherever they rank
         tagged = index.rowids_matching(f"({words}) AND tags_text : ({' OR '.join(tag_token(t) for t in tasks)})")
         chosen.update([(k, score) for k, score in ranked if k in tagged][:TAG_CANDIDATES])
-    names = index.ids_of(list(chosen))
-    found = {names[k]: score for k, score in chosen.items() if k in names}
-    own = own or max(found.values())
-    tags_of = index.tags(sorted(found))
+    own = own or max(chosen.values())
+    # Best words first, a batch at a time: a candidate's tags are rows read from disk when the store
+    # is not cached, and no candidate can score more than its words allow plus a perfect tag overlap.
+    # Once that bound is under the limit-th best score so far, no later candidate can enter the
+    # answer, nor tie its last place: the rest are not read (an exact cut, not an approximation).
+    pool = sorted(chosen.items(), key=lambda kv: (-kv[1], kv[0]))
     query_tags = set(paper.tags)
-    weights = {t: _tag_weight(t) for t in query_tags | {t for tags in tags_of.values() for t in tags}}
-    scored = []
-    for other, bm25 in found.items():
-        tags = set(tags_of.get(other, ()))
-        union = sum(weights[t] for t in query_tags | tags)
-        tag_part = sum(weights[t] for t in query_tags & tags) / union if union else 0.0
-        text_part = min(bm25 / own, 1.0) if own > 0 else 0.0
-        scored.append((round(TEXT_WEIGHT * text_part + TAG_WEIGHT * tag_part, 4), other))
-    scored = [s for s in scored if s[0] > 0]  # no evidence at all (rounded to 0) is not "like it"
+    scored: list[tuple[float, str]] = []
+    for start in range(0, len(pool), RESOLVE_BATCH):
+        batch = pool[start:start + RESOLVE_BATCH]
+        if len(scored) >= limit:
+            kth = sorted(scored, key=lambda s: (-s[0], s[1]))[limit - 1][0]
+            if round(TEXT_WEIGHT * _text_part(batch[0][1], own) + TAG_WEIGHT, 4) < kth:
+                break
+        names = index.ids_of([k for k, _ in batch])
+        tags_of = index.tags(sorted(names.values()))
+        for k, bm25 in batch:
+            if k not in names:
+                continue
+            tags = set(tags_of.get(names[k], ()))
+            union = sum(_tag_weight(t) for t in query_tags | tags)
+            tag_part = sum(_tag_weight(t) for t in query_tags & tags) / union if union else 0.0
+            score = round(TEXT_WEIGHT * _text_part(bm25, own) + TAG_WEIGHT * tag_part, 4)
+            if score > 0:  # no evidence at all (rounded to 0) is not "like it"
+                scored.append((score, names[k]))
     scored.sort(key=lambda s: (-s[0], s[1]))
     out = []
     for score, other in scored[:limit]:
