@@ -41,12 +41,10 @@ TAGGER_MAX_AGE = timedelta(hours=6)
 
 def learned_tagger(store: Store) -> Tagger:
     """A tagger that has also learned from the digest-tagged papers already in the store."""
-    tagger = Tagger()
-    tagger.learn(store.labelled_papers(LEARN_FROM))
-    return tagger
+    return _learned(store.labelled_papers(LEARN_FROM))
 
 
-def _learned(labelled: list[Paper]) -> Tagger:
+def _learned(labelled: Iterable[Paper]) -> Tagger:
     tagger = Tagger()
     tagger.learn(labelled)
     return tagger
