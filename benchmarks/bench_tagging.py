@@ -18,7 +18,12 @@ day, so it cannot be scored on these). Rows, all from the same run:
 
 What is scored: title + the digest's bullet summary, the only labelled text there is; at run time the
 tagger sees title + abstract (+ ``ai_summary``, ``ai_keywords``). Modality accuracy: the share of papers
-whose :func:`bot.taxonomy.modality_of` of the predicted tags equals that of the reference tags.
+whose predicted main modality (:func:`bot.taxonomy.modality_of` of the predicted tags) is one of the
+modalities the reference tags name (:func:`bot.taxonomy.modalities_of`): a digest's list often names two
+modalities in no settled order (``Image-to-Text, Computer Vision, Multimodal``). This is the reading
+under which the rules score what the issue measured for them on later months (0.894; here 0.902 on
+2025-05-30 and 0.913 on the split). "first modality" is the stricter figure: the predicted main
+modality equals the reference's first-named one.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ if str(ROOT) not in sys.path:
 from bot.models import Paper, arxiv_id_from  # noqa: E402
 from bot.tag_model import LinearTagModel  # noqa: E402
 from bot.tagging import RuleTagger, Tagger  # noqa: E402
-from bot.taxonomy import ALL_TAGS, modality_of  # noqa: E402
+from bot.taxonomy import ALL_TAGS, modalities_of, modality_of  # noqa: E402
 
 
 def trainer() -> ModuleType:
@@ -90,7 +95,8 @@ class Score:
     tp: int = 0
     n_pred: int = 0
     n_gold: int = 0
-    modality_hits: int = 0
+    modality_hits: int = 0  # predicted main modality among the reference's modalities
+    first_modality_hits: int = 0  # predicted main modality == the reference's first-named one
     papers: int = 0
 
     def add(self, pred: Sequence[str], gold: Sequence[str]) -> None:
@@ -98,7 +104,9 @@ class Score:
         self.tp += len(p & g)
         self.n_pred += len(p)
         self.n_gold += len(g)
-        self.modality_hits += modality_of(list(pred)) == modality_of(list(gold))
+        main = modality_of(list(pred))
+        self.modality_hits += main in modalities_of(list(gold))
+        self.first_modality_hits += main == modality_of(list(gold))
         self.papers += 1
 
     @property
@@ -117,6 +125,10 @@ class Score:
     @property
     def modality_accuracy(self) -> float:
         return self.modality_hits / self.papers if self.papers else 0.0
+
+    @property
+    def first_modality_accuracy(self) -> float:
+        return self.first_modality_hits / self.papers if self.papers else 0.0
 
     @property
     def tags_per_paper(self) -> float:
@@ -197,14 +209,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("shipped tagger (model)", model.tag),
         ("shipped tagger + store learning", learned.tag),
     ]
-    header = f"{'system':<34}{'P':>7}{'R':>7}{'micro-F1':>10}{'modality acc':>14}{'tags/paper':>12}{'papers/s':>10}"
+    header = (f"{'system':<34}{'P':>7}{'R':>7}{'micro-F1':>10}{'modality acc':>14}{'first modality':>16}"
+              f"{'tags/paper':>12}{'papers/s':>10}")
     print(header)
     print("-" * len(header))
     for name, predict in rows:
         s = score(predict, test)
         print(f"{name:<34}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>10.3f}{s.modality_accuracy:>14.3f}"
+              f"{s.first_modality_accuracy:>16.3f}"
               f"{s.tags_per_paper:>12.2f}{speed(predict, test):>10,.0f}")
     gold = sum(len(p.tags) for p in test) / len(test)
+    shipped_score = score(model.tag, test)
+    print(f"goals (shipped tagger): micro-F1 {shipped_score.f1:.3f} >= 0.60 "
+          f"{'met' if shipped_score.f1 >= 0.60 else 'NOT met'}; modality accuracy "
+          f"{shipped_score.modality_accuracy:.3f} >= 0.93 "
+          f"{'met' if shipped_score.modality_accuracy >= 0.93 else 'NOT met'}")
     print(f"reference tags per paper: {gold:.2f}; model fitted in {fit_s:.0f} s (5 folds + final). Store learning "
           f"from the early months kept offsets {learned.offsets or 'none'} (the weights were fitted on those papers, "
           "so it skips them).")
@@ -227,6 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         r, m = score(RuleTagger().tag, day), score(shipped.tag, day)
         print(f"Later day {later.stem} ({len(day)} papers, after every training day), shipped file: micro-F1 "
               f"{m.f1:.3f} (rules {r.f1:.3f}), modality {m.modality_accuracy:.3f} (rules {r.modality_accuracy:.3f}),"
+              f" first modality {m.first_modality_accuracy:.3f} (rules {r.first_modality_accuracy:.3f}),"
               f" tags/paper {m.tags_per_paper:.2f} (reference {sum(len(p.tags) for p in day) / len(day):.2f})")
     hf = load_hf_sample(args.data)
     if hf:

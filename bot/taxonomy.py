@@ -105,6 +105,17 @@ def modality_of(tags: list[str] | tuple[str, ...]) -> str:
     return "Other"
 
 
+def modalities_of(tags: list[str] | tuple[str, ...]) -> set[str]:
+    """Every modality the tags name, as a modality tag or through a task of it ({"Other"} if none).
+
+    Why: a digest's tag list often names two modalities (``Image-to-Text``, ``Computer Vision``,
+    ``Multimodal``) in no settled order, so a main modality is judged right when it is one of these
+    (the tagger benchmark's modality accuracy), not only when it is the one listed first."""
+    out = {t for t in tags if t in MODALITIES and t != "Other"}
+    out.update(MODALITY_OF[t] for t in tags if t not in MODALITIES and MODALITY_OF.get(t, "Other") != "Other")
+    return out or {"Other"}
+
+
 def tag_or_refuse(name: str, error: type[Exception]) -> str:
     """The taxonomy's spelling of ``name`` (any case), or ``error`` carrying the sentence a person sees:
     the closest real names when there are some. One wording for ``/papers``, ``papers``, ``trends``."""
