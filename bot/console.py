@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from bot.models import Paper
-from bot.render import strip_controls, top_tags
+from bot.render import repo_of, safe_url, strip_controls, top_tags
 
 
 def clean(text: object) -> str:
@@ -26,8 +26,22 @@ def _short_authors(authors: list[str], keep: int = 5) -> str:
     return _line(", ".join(authors[:keep]) + (" et al." if len(authors) > keep else ""))
 
 
+def _links_line(paper: Paper, links: list[str]) -> str:
+    """The links, each once; the repository Hugging Face counted GitHub stars for carries them once
+    (the embed's rule, so the terminal and Discord agree)."""
+    starred = repo_of(safe_url(paper.github_repo)) if paper.github_stars > 0 else None
+    out = []
+    for url in dict.fromkeys(_line(u) for u in links):
+        if starred is not None and repo_of(url) == starred:
+            url += f" ★ {paper.github_stars:,}"
+            starred = None
+        out.append(url)
+    return "  ".join(out)
+
+
 def format_paper(paper: Paper, *, index: int | None = None, width: int = 100) -> str:
-    """A few lines per paper: title, authors, tags, links, then the summary as indented bullets."""
+    """A few lines per paper: title, authors, upvotes, organisation and tags, links (GitHub stars
+    beside the counted repository), then the summary as indented bullets."""
     head = f"{index}. " if index is not None else ""
     lines = [f"{head}{_line(paper.title)}"]
     pad = " " * len(head)
@@ -35,13 +49,15 @@ def format_paper(paper: Paper, *, index: int | None = None, width: int = 100) ->
     meta = [f"arXiv:{_line(paper.arxiv_id)}"]
     if paper.upvotes:
         meta.append(f"▲ {paper.upvotes}")
+    if paper.organization:
+        meta.append(_line(paper.organization))
     if paper.tags:
         meta.append(" · ".join(_line(t) for t in paper.tags))
     lines.append(pad + "  |  ".join(meta))
     links = [paper.url, *paper.github_urls, *paper.huggingface_urls]
     if paper.project_page:
         links.append(paper.project_page)
-    lines.append(pad + "  ".join(dict.fromkeys(_line(u) for u in links)))
+    lines.append(pad + _links_line(paper, links))
     text = clean(paper.summary or paper.abstract)
     for para in text.splitlines():
         para = para.strip()

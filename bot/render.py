@@ -315,7 +315,7 @@ def _link_label(url: str) -> str:
     return "🔗 " + host
 
 
-def _repo_of(url: str | None) -> tuple[str, str] | None:
+def repo_of(url: str | None) -> tuple[str, str] | None:
     """(owner, repository) of a GitHub repository URL, case-folded and without ``.git``; else None."""
     if not url:
         return None
@@ -334,7 +334,7 @@ def _link_items(paper: Paper) -> list[str]:
     """
     items: list[str] = []
     seen: set[str] = set()
-    stars_repo = _repo_of(safe_url(paper.github_repo)) if paper.github_stars > 0 else None
+    stars_repo = repo_of(safe_url(paper.github_repo)) if paper.github_stars > 0 else None
 
     def add(raw: str, label: str | None = None) -> None:
         nonlocal stars_repo
@@ -344,7 +344,7 @@ def _link_items(paper: Paper) -> list[str]:
         seen.add(url)
         text = truncate(_plain(label or _link_label(url)), 80)
         item = f"[{text}]({url})"
-        if stars_repo is not None and _repo_of(url) == stars_repo:
+        if stars_repo is not None and repo_of(url) == stars_repo:
             item += f" ★ {paper.github_stars:,}"
             stars_repo = None
         items.append(item)

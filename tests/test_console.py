@@ -50,3 +50,18 @@ def test_digest_header_counts_and_an_empty_day():
     out = format_digest("2025-01-24", papers)
     assert "Papers for 2025-01-24 — 2 papers" in out and "Top tags: Audio (2), Tabular (1)" in out
     assert format_digest("2025-01-25", []) == "No papers for 2025-01-25."
+
+
+def test_stars_and_organisation_show_as_in_the_embed():
+    paper = Paper("2501.00003", "T", authors=["A"], tags=["Audio"], upvotes=7, organization="Deep\x1b[1mLab",
+                  github_urls=["https://github.com/other/x", "https://github.com/Org/Repo",
+                               "https://github.com/org/repo.git"],
+                  github_repo="https://github.com/org/repo", github_stars=12345)
+    assert format_paper(paper).split("\n")[2:4] == [
+        "arXiv:2501.00003  |  ▲ 7  |  Deep[1mLab  |  Audio",
+        "https://arxiv.org/abs/2501.00003  https://github.com/other/x  https://github.com/Org/Repo ★ 12,345  "
+        "https://github.com/org/repo.git",  # the stars once, beside the first link to the counted repository
+    ]
+    plain = Paper("2501.00004", "T", github_urls=["https://github.com/org/repo"], github_repo="https://github.com/org/repo")
+    assert format_paper(plain).split("\n")[2:4] == ["arXiv:2501.00004", "https://arxiv.org/abs/2501.00004  "
+                                                    "https://github.com/org/repo"]  # no count known: as before
