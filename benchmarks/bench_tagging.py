@@ -213,13 +213,14 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"{'tags/paper':>12}{'papers/s':>10}")
     print(header)
     print("-" * len(header))
+    scores: dict[str, Score] = {}
     for name, predict in rows:
-        s = score(predict, test)
+        s = scores[name] = score(predict, test)
         print(f"{name:<34}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>10.3f}{s.modality_accuracy:>14.3f}"
               f"{s.first_modality_accuracy:>16.3f}"
               f"{s.tags_per_paper:>12.2f}{speed(predict, test):>10,.0f}")
     gold = sum(len(p.tags) for p in test) / len(test)
-    shipped_score = score(model.tag, test)
+    shipped_score = scores["shipped tagger (model)"]
     print(f"goals (shipped tagger): micro-F1 {shipped_score.f1:.3f} >= 0.60 "
           f"{'met' if shipped_score.f1 >= 0.60 else 'NOT met'}; modality accuracy "
           f"{shipped_score.modality_accuracy:.3f} >= 0.93 "
